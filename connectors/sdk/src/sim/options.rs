@@ -1,0 +1,57 @@
+use std::time::Duration;
+
+use super::FaultSpec;
+
+/// The options every simulator takes (`ledgerbridge sim <vendor> ...`).
+///
+/// The engine's CLI maps its flags onto this struct; tests build it directly.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// A static bearer token that is always valid (besides OAuth-issued tokens).
+    pub token: Option<String>,
+    /// Enforce the vendor's real rate limits (default on).
+    pub rate_limits: bool,
+    /// Time scale: > 1 shortens every window, Retry-After and token lifetime
+    /// this many times; daily caps scale too.
+    pub rate_scale: f64,
+    /// Faults to inject.
+    pub faults: FaultSpec,
+    /// Where to send the vendor's signed webhooks on every change.
+    pub webhook_url: Option<String>,
+    /// The secret the webhooks are signed with.
+    pub webhook_secret: Option<String>,
+    /// Seed of the deterministic data generator.
+    pub seed: u64,
+    /// CRM simulators: how many deals to seed.
+    pub deals: usize,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            token: None,
+            rate_limits: true,
+            rate_scale: 1.0,
+            faults: FaultSpec::default(),
+            webhook_url: None,
+            webhook_secret: None,
+            seed: 42,
+            deals: 0,
+        }
+    }
+}
+
+impl SimOptions {
+    /// A real-world duration shortened by `rate_scale` (never below 1 ms).
+    pub fn scaled(&self, real: Duration) -> Duration {
+        let scale = if self.rate_scale > 0.0 { self.rate_scale } else { 1.0 };
+        Duration::from_secs_f64((real.as_secs_f64() / scale).max(0.001))
+    }
+
+    /// A daily cap scaled with time: a day `rate_scale` times shorter holds
+    /// proportionally fewer calls (never fewer than 1).
+    pub fn scaled_cap(&self, real: u64) -> u64 {
+        let scale = if self.rate_scale > 0.0 { self.rate_scale } else { 1.0 };
+        ((real as f64) / scale).ceil().max(1.0) as u64
+    }
+}
