@@ -1,31 +1,38 @@
 //! The ledgerbridge connector SDK: the contract every connector implements and
 //! the toolkit every connector uses. It depends on nothing else of ours.
 //!
-//! Dependencies point one way: engine → connectors/<vendor> → this crate.
+//! Dependencies point one way: engine → `connectors/<vendor>` → this crate.
 //!
 //! - [`model`]: the canonical records (money is `rust_decimal`).
 //! - [`CrmSource`], [`FinanceTarget`], [`WebhookVerifier`]: the traits.
 //! - [`Capabilities`]: what a connector declares (batch sizes, limits, fields).
 //! - [`ConnectorError`]: typed failures the engine reacts to.
+//! - [`http`]: the HTTP client every connector uses (limits, retries, errors).
+//! - [`auth`]: token sources (static, OAuth2 with single-flight refresh) and
+//!   the building blocks of `ledgerbridge connect`.
+//! - [`vault`]: sealed (AES-256-GCM) storage of OAuth tokens.
 
+pub mod auth;
 mod capabilities;
 mod cursor;
 mod error;
+pub mod http;
 pub mod model;
 mod source;
 mod target;
+pub mod vault;
 mod webhook;
 
 #[cfg(feature = "sim")]
 pub mod sim;
 
-pub use capabilities::{Capabilities, FieldDecl, FieldKind, RateLimit, RateScope, VendorIdempotency};
+pub use capabilities::{
+    Capabilities, FieldDecl, FieldKind, RateLimit, RateScope, VendorIdempotency,
+};
 pub use cursor::{Cursor, Page, PageStream};
 pub use error::{ConnectorError, ConnectorResult, ErrorKind};
 pub use source::CrmSource;
-pub use target::{
-    CustomerMatch, FinanceTarget, ItemOutcome, StatusChange, WriteItem, Written,
-};
+pub use target::{CustomerMatch, FinanceTarget, ItemOutcome, StatusChange, WriteItem, Written};
 pub use webhook::{
     ChangeEvent, ChangeKind, EventSubject, WebhookBatch, WebhookError, WebhookRequest,
     WebhookVerifier,

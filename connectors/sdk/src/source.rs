@@ -36,8 +36,11 @@ pub trait CrmSource: Send + Sync {
     /// reconciliation). Batched to `capabilities().read_batch` by the
     /// connector. A record that no longer exists comes back archived or is
     /// missing from the result; both mean "gone".
-    async fn read_by_ids(&self, object: CrmObject, ids: &[String])
-    -> ConnectorResult<Vec<CrmRecord>>;
+    async fn read_by_ids(
+        &self,
+        object: CrmObject,
+        ids: &[String],
+    ) -> ConnectorResult<Vec<CrmRecord>>;
 
     /// Deal pipelines with their stages (labels, order, win probability), for
     /// deciding "closed won" and weighting the forecast.

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Account, Budget, Customer, CurrencyRates, HistoryNote, Invoice, InvoiceStatus, NoteSubject,
+    Account, Budget, CurrencyRates, Customer, HistoryNote, Invoice, InvoiceStatus, NoteSubject,
     Organisation, Payment, TargetCustomer, TargetInvoice, TargetNote, TargetPayment, TaxRate,
     TrackingCategory,
 };
@@ -109,18 +109,28 @@ pub trait FinanceTarget: Send + Sync {
     ) -> ConnectorResult<Vec<ItemOutcome>>;
 
     /// Creates or updates invoices; one outcome per item, input order.
-    async fn upsert_invoices(&self, items: &[WriteItem<Invoice>])
-    -> ConnectorResult<Vec<ItemOutcome>>;
+    async fn upsert_invoices(
+        &self,
+        items: &[WriteItem<Invoice>],
+    ) -> ConnectorResult<Vec<ItemOutcome>>;
 
     /// Records payments against invoices; one outcome per item, input order.
-    async fn create_payments(&self, items: &[WriteItem<Payment>])
-    -> ConnectorResult<Vec<ItemOutcome>>;
+    async fn create_payments(
+        &self,
+        items: &[WriteItem<Payment>],
+    ) -> ConnectorResult<Vec<ItemOutcome>>;
 
     /// Appends history notes; one outcome per item, input order.
-    async fn add_notes(&self, items: &[WriteItem<HistoryNote>]) -> ConnectorResult<Vec<ItemOutcome>>;
+    async fn add_notes(
+        &self,
+        items: &[WriteItem<HistoryNote>],
+    ) -> ConnectorResult<Vec<ItemOutcome>>;
 
     /// Voids an authorised invoice or deletes a draft.
-    async fn set_invoice_status(&self, item: &WriteItem<StatusChange>) -> ConnectorResult<ItemOutcome>;
+    async fn set_invoice_status(
+        &self,
+        item: &WriteItem<StatusChange>,
+    ) -> ConnectorResult<ItemOutcome>;
 
     /// Invoices carrying any of these external references, live or not —
     /// the crash-recovery lookup and the cut-over adoption.
@@ -131,7 +141,10 @@ pub trait FinanceTarget: Send + Sync {
 
     /// Customers matching any of these (one call per kind of match where the
     /// vendor allows an OR query).
-    async fn find_customers(&self, matches: &[CustomerMatch]) -> ConnectorResult<Vec<TargetCustomer>>;
+    async fn find_customers(
+        &self,
+        matches: &[CustomerMatch],
+    ) -> ConnectorResult<Vec<TargetCustomer>>;
 
     /// Payments carrying any of these external references.
     async fn find_payments(&self, references: &[String]) -> ConnectorResult<Vec<TargetPayment>>;

@@ -1,6 +1,6 @@
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
@@ -51,7 +51,9 @@ impl FromStr for FaultSpec {
                 .split_once('=')
                 .ok_or_else(|| err("expected key=value"))?;
             let prob = |v: &str| -> Result<f64, FaultSpecError> {
-                let p: f64 = v.parse().map_err(|_| err("expected a probability like 0.05"))?;
+                let p: f64 = v
+                    .parse()
+                    .map_err(|_| err("expected a probability like 0.05"))?;
                 if !(0.0..=1.0).contains(&p) {
                     return Err(err("probability must be between 0 and 1"));
                 }
@@ -66,11 +68,18 @@ impl FromStr for FaultSpec {
             match k {
                 "5xx" => spec.p_5xx = prob(v)?,
                 "reset" => spec.p_reset = prob(v)?,
-                "latency" => spec.latency = parse_duration(v).ok_or_else(|| err("expected a duration like 20ms or 1s"))?,
+                "latency" => {
+                    spec.latency = parse_duration(v)
+                        .ok_or_else(|| err("expected a duration like 20ms or 1s"))?
+                }
                 "latency_p" => latency_p = Some(prob(v)?),
                 "burst429" => spec.burst429 = Some(count(v)?),
                 "expire" => spec.expire = Some(count(v)?),
-                _ => return Err(err("unknown fault; known: 5xx, reset, latency, latency_p, burst429, expire")),
+                _ => {
+                    return Err(err(
+                        "unknown fault; known: 5xx, reset, latency, latency_p, burst429, expire",
+                    ));
+                }
             }
         }
         spec.latency_p = match (latency_p, spec.latency.is_zero()) {
@@ -87,7 +96,11 @@ fn parse_duration(v: &str) -> Option<Duration> {
         return ms.parse().ok().map(Duration::from_millis);
     }
     if let Some(s) = v.strip_suffix('s') {
-        return s.parse::<f64>().ok().filter(|s| *s >= 0.0).map(Duration::from_secs_f64);
+        return s
+            .parse::<f64>()
+            .ok()
+            .filter(|s| *s >= 0.0)
+            .map(Duration::from_secs_f64);
     }
     v.parse().ok().map(Duration::from_millis)
 }
@@ -157,7 +170,7 @@ impl FaultInjector {
     /// With `expire=N`: true when OAuth-issued tokens must be expired now.
     pub fn should_expire_tokens(&self) -> bool {
         match self.spec.expire {
-            Some(every) => self.calls.load(Ordering::Relaxed) % every == 0,
+            Some(every) => self.calls.load(Ordering::Relaxed).is_multiple_of(every),
             None => false,
         }
     }

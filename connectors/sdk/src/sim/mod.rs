@@ -13,8 +13,8 @@ mod rate;
 mod serve;
 mod stats;
 
-pub use faults::{reset_body, Fault, FaultInjector, FaultSpec, FaultSpecError};
+pub use faults::{Fault, FaultInjector, FaultSpec, FaultSpecError, reset_body};
 pub use options::SimOptions;
 pub use rate::{RateDecision, RateWindow};
-pub use serve::{bind, serve, spawn, RunningSim};
+pub use serve::{RunningSim, bind, serve, spawn};
 pub use stats::SimStats;

@@ -44,14 +44,22 @@ impl Default for SimOptions {
 impl SimOptions {
     /// A real-world duration shortened by `rate_scale` (never below 1 ms).
     pub fn scaled(&self, real: Duration) -> Duration {
-        let scale = if self.rate_scale > 0.0 { self.rate_scale } else { 1.0 };
+        let scale = if self.rate_scale > 0.0 {
+            self.rate_scale
+        } else {
+            1.0
+        };
         Duration::from_secs_f64((real.as_secs_f64() / scale).max(0.001))
     }
 
     /// A daily cap scaled with time: a day `rate_scale` times shorter holds
     /// proportionally fewer calls (never fewer than 1).
     pub fn scaled_cap(&self, real: u64) -> u64 {
-        let scale = if self.rate_scale > 0.0 { self.rate_scale } else { 1.0 };
+        let scale = if self.rate_scale > 0.0 {
+            self.rate_scale
+        } else {
+            1.0
+        };
         ((real as f64) / scale).ceil().max(1.0) as u64
     }
 }

@@ -35,7 +35,9 @@ impl Drop for RunningSim {
 
 /// Starts a router on a listener in the background.
 pub fn spawn(listener: TcpListener, router: axum::Router) -> RunningSim {
-    let addr = listener.local_addr().expect("bound listener has an address");
+    let addr = listener
+        .local_addr()
+        .expect("bound listener has an address");
     let handle = tokio::spawn(async move {
         if let Err(e) = serve(listener, router).await {
             tracing::error!(error = %e, "simulator stopped");
