@@ -1,0 +1,187 @@
+//! The command line. One file per subcommand so each capability's issue owns its file;
+//! this module only holds the global options and the dispatch.
+//!
+//! Exit codes: 0 success; 1 failure; 2 invalid configuration (`check`, or a command that
+//! cannot load its config); 3 the capability is not available in this build yet.
+
+mod audit;
+mod budget;
+mod check;
+mod connect;
+mod demo;
+mod jobs;
+mod reconcile;
+mod serve;
+mod sim;
+mod sync;
+mod worker;
+
+use crate::config::{self, Config, LogFormat};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ledgerbridge",
+    version,
+    about = "Keeps CRMs and accounting systems in step, exactly once.",
+    long_about = "ledgerbridge syncs CRM records (customers, deals, payments, interactions) into \
+accounting systems through a durable job queue with idempotency keys, writes finance status \
+back to the CRM and proves both sides agree.\n\nConfiguration: ./ledgerbridge.toml (or \
+--config FILE), overridable by LEDGERBRIDGE__SECTION__KEY environment variables; see \
+config.example.toml. Logs go to stderr, filtered by RUST_LOG (default info)."
+)]
+pub struct Cli {
+    /// Config file [default: ./ledgerbridge.toml; when missing, defaults + environment apply]
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        value_name = "FILE",
+        env = "LEDGERBRIDGE_CONFIG"
+    )]
+    pub config: Option<PathBuf>,
+
+    /// Log format (overrides `[log] format`)
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormatArg>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the config (and mappings) without touching the network
+    Check(check::CheckArgs),
+    /// Sync a pair now: pull, plan and push through the queue
+    Sync(sync::SyncArgs),
+    /// Run jobs from the queue until SIGTERM/SIGINT
+    Worker(worker::WorkerArgs),
+    /// Serve webhooks, health checks and metrics
+    Serve(serve::ServeArgs),
+    /// Run the bundled simulators and a full sync end to end
+    Demo(demo::DemoArgs),
+    /// Run a vendor simulator (HubSpot, Xero) on loopback
+    Sim(sim::SimArgs),
+    /// Compare CRM, links and the finance system; report discrepancies
+    Reconcile(reconcile::ReconcileArgs),
+    /// Budget vs actuals from the finance system and the CRM pipeline
+    Budget(budget::BudgetArgs),
+    /// Inspect and replay jobs and dead letters
+    Jobs(jobs::JobsArgs),
+    /// Authorize a connection with OAuth (browser or pasted redirect URL)
+    Connect(connect::ConnectArgs),
+    /// Verify and list the hash-chained audit log of writes
+    Audit(audit::AuditArgs),
+}
+
+/// Parse the command line and run. Used by `src/main.rs`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(run(cli))
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let ctx = Ctx {
+        config_path: cli.config.clone(),
+        log_format: cli.log_format,
+    };
+    match cli.command {
+        Command::Check(a) => check::run(&ctx, a).await,
+        Command::Sync(a) => sync::run(&ctx, a).await,
+        Command::Worker(a) => worker::run(&ctx, a).await,
+        Command::Serve(a) => serve::run(&ctx, a).await,
+        Command::Demo(a) => demo::run(&ctx, a).await,
+        Command::Sim(a) => sim::run(&ctx, a).await,
+        Command::Reconcile(a) => reconcile::run(&ctx, a).await,
+        Command::Budget(a) => budget::run(&ctx, a).await,
+        Command::Jobs(a) => jobs::run(&ctx, a).await,
+        Command::Connect(a) => connect::run(&ctx, a).await,
+        Command::Audit(a) => audit::run(&ctx, a).await,
+    }
+}
+
+/// What every subcommand gets from the global options.
+pub struct Ctx {
+    pub config_path: Option<PathBuf>,
+    pub log_format: Option<LogFormatArg>,
+}
+
+impl Ctx {
+    /// Load the config and start logging; on a bad config print why and return exit 2.
+    pub fn load(&self) -> Result<Config, ExitCode> {
+        match config::load(self.config_path.as_deref()) {
+            Ok(c) => {
+                self.init_logging(Some(&c));
+                Ok(c)
+            }
+            Err(e) => {
+                self.init_logging(None);
+                eprintln!("error: {e}");
+                eprintln!("hint: `ledgerbridge check` lists every problem with its line");
+                Err(ExitCode::from(2))
+            }
+        }
+    }
+
+    pub fn init_logging(&self, config: Option<&Config>) {
+        let format = match self.log_format {
+            Some(LogFormatArg::Json) => LogFormat::Json,
+            Some(LogFormatArg::Text) => LogFormat::Text,
+            None => config.map(|c| c.log.format).unwrap_or_default(),
+        };
+        crate::logging::init(format);
+    }
+
+    /// Load the config and open the database (running migrations).
+    pub async fn open(&self) -> Result<(Config, crate::store::Db), ExitCode> {
+        let config = self.load()?;
+        match crate::store::open(&config).await {
+            Ok(db) => Ok((config, db)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Err(ExitCode::FAILURE)
+            }
+        }
+    }
+}
+
+/// The plain answer of a subcommand whose capability is still to come (exit 3).
+pub fn not_available(what: &str, issue: &str) -> ExitCode {
+    eprintln!("not available yet: {what} ({issue})");
+    ExitCode::from(3)
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,25 @@
+//! ledgerbridge: keeps CRMs and accounting systems in step, exactly once.
+//!
+//! The engine is a library so integration tests (and later the demo and benchmarks) drive
+//! it in-process; `src/main.rs` only parses the command line and calls [`cli::run`].
+//!
+//! Map of the modules (one idea each):
+//! - [`config`]: the `ledgerbridge.toml` contract, loading with env overrides, `env:` values.
+//! - [`check`]: `ledgerbridge check` — every problem as `file:line: message`.
+//! - [`store`]: the database (SQLite or PostgreSQL), our migrations, table access.
+//! - [`queue`]: logical jobs on top of apalis, retries, dead letters, the worker.
+//! - [`logging`]: tracing setup (text or JSON, `RUST_LOG`).
+//! - [`cli`]: the `ledgerbridge` subcommands, one file each.
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod logging;
+pub mod queue;
+pub mod store;
+pub mod time;
+
+/// The error type of the engine's outer layers (CLI, startup). Inner modules use typed
+/// errors where a caller needs to branch on them.
+pub type Error = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,132 @@
+//! The durable job queue: logical jobs (`job_log`) on top of apalis tasks, in the same
+//! database as everything else.
+//!
+//! - [`enqueue`] / [`enqueue_in_tx`]: a `job_log` row plus an apalis task, atomically
+//!   (the webhook inbox stores its event and enqueues in one transaction).
+//! - [`handler`]: the `JobHandler` trait and the registry later issues plug into.
+//! - [`worker`]: `ledgerbridge worker` — apalis workers under a Monitor with restart.
+//! - [`admin`]: what `ledgerbridge jobs …` shows and does.
+//!
+//! Each apalis task is *one attempt*. Retries are new tasks with `run_after`, scheduled
+//! by [`retry::RetryPolicy`]; the task says which attempt it is for, so a duplicate or
+//! stale task (a crash between our commit and apalis's ack) is recognised and skipped.
+
+pub mod admin;
+mod execute;
+pub mod handler;
+pub mod job;
+pub mod retry;
+#[cfg(feature = "test-jobs")]
+pub mod test_job;
+mod ticker;
+pub mod worker;
+
+pub use handler::{Handlers, JobContext, JobError, JobHandler};
+pub use job::{Envelope, Job, JobKind};
+pub use retry::RetryPolicy;
+pub use worker::{WorkerOptions, run_worker};
+
+use crate::store::{Db, DbTx, Exec, StoreError, jobs};
+use crate::time::now_ms;
+use apalis_core::task::builder::TaskBuilder;
+use std::time::Duration;
+
+/// The one apalis queue (its `job_type`) all kinds travel on.
+pub const QUEUE: &str = "ledgerbridge";
+
+/// apalis-level attempts per task. Our retries are separate tasks, so this only covers
+/// a task whose *bookkeeping* failed (database blip): it is fetched again and the claim
+/// lets it re-run the same attempt.
+const TASK_MAX_ATTEMPTS: usize = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("enqueue: {0}")]
+    Push(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Options for [`enqueue_with`].
+#[derive(Debug, Clone, Default)]
+pub struct EnqueueOptions {
+    /// Do not run before this delay has passed.
+    pub run_after: Option<Duration>,
+    /// Override the worker's attempt limit for this job.
+    pub max_attempts: Option<u32>,
+}
+
+/// Enqueue `job` in its own transaction; returns the logical job id.
+pub async fn enqueue(db: &Db, job: &Job) -> Result<String, QueueError> {
+    let mut tx = db.begin().await?;
+    let id = enqueue_in_tx(&mut tx, job).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Enqueue `job` inside `tx`: nothing runs unless the caller commits, and a rollback
+/// leaves no job behind.
+pub async fn enqueue_in_tx(tx: &mut DbTx, job: &Job) -> Result<String, QueueError> {
+    enqueue_with(tx, job, &EnqueueOptions::default()).await
+}
+
+pub async fn enqueue_with(
+    tx: &mut DbTx,
+    job: &Job,
+    opts: &EnqueueOptions,
+) -> Result<String, QueueError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_ms();
+    let payload = serde_json::to_string(job).map_err(|e| QueueError::Invalid(e.to_string()))?;
+    let record_key = job.record_key();
+    jobs::insert(
+        tx.exec(),
+        &jobs::NewJob {
+            id: &id,
+            kind: job.kind().as_str(),
+            payload: &payload,
+            max_attempts: opts.max_attempts.map(i64::from),
+            connection: job.connection(),
+            record_key: record_key.as_deref(),
+            run_after: opts.run_after.map(|d| now + d.as_millis() as i64),
+            now,
+        },
+    )
+    .await?;
+    let env = Envelope {
+        job_id: id.clone(),
+        attempt: 1,
+        job: job.clone(),
+    };
+    push_task(tx.exec(), &env, opts.run_after).await?;
+    Ok(id)
+}
+
+/// Push one apalis task for `env` through `exec` (a transaction's connection when the
+/// caller needs atomicity).
+pub(crate) async fn push_task(
+    exec: Exec<'_>,
+    env: &Envelope,
+    run_after: Option<Duration>,
+) -> Result<(), QueueError> {
+    let args = serde_json::to_vec(env).map_err(|e| QueueError::Invalid(e.to_string()))?;
+    let mut b = TaskBuilder::new(args).max_attempts(TASK_MAX_ATTEMPTS);
+    if let Some(d) = run_after {
+        // apalis stores whole seconds; round *up* so a task never runs before its delay.
+        let due_ms = now_ms() + d.as_millis() as i64;
+        b = b.run_at_timestamp(((due_ms + 999) / 1000) as u64);
+    }
+    let task = b.build();
+    match exec {
+        Exec::Sqlite(c) => apalis_sqlite::queries::push_tasks(c, QUEUE, &[task])
+            .await
+            .map_err(|e| QueueError::Push(e.to_string())),
+        Exec::Postgres(c) => apalis_postgres::queries::push_tasks(c, QUEUE, vec![task])
+            .await
+            .map_err(|e| QueueError::Push(e.to_string())),
+    }
+}
