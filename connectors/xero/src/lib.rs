@@ -1,0 +1,25 @@
+//! Xero connector for ledgerbridge: a client for the Xero Accounting API 2.0
+//! (`client`), the SDK's finance-target contract on top of it (`target`),
+//! webhook verification (`webhook`), and — behind the `sim` feature — a
+//! faithful simulator of Xero's wire format (`sim`).
+
+pub mod money;
+pub mod msdate;
+pub mod wire;
+
+#[cfg(feature = "spec-validate")]
+pub mod spec;
+
+#[cfg(feature = "sim")]
+pub mod sim;
+
+pub mod client;
+pub mod config;
+mod convert;
+pub mod target;
+pub mod webhook;
+
+pub use client::{XeroClient, capabilities};
+pub use config::XeroConfig;
+pub use target::XeroTarget;
+pub use webhook::XeroWebhookVerifier;

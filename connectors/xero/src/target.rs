@@ -1,0 +1,679 @@
+//! `FinanceTarget` for Xero.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::stream::{self, StreamExt};
+use http::Method;
+use ledgerbridge_sdk::auth::TokenSource;
+use ledgerbridge_sdk::model::{
+    Account, Budget, BudgetLine, Currency, CurrencyRates, Customer, FinanceObject, HistoryNote,
+    Invoice, NoteSubject, Organisation, Payment, TargetCustomer, TargetInvoice, TargetNote,
+    TargetPayment, TaxRate, TrackingCategory, TrackingRef,
+};
+use ledgerbridge_sdk::{
+    Capabilities, ConnectorError, ConnectorResult, Cursor, CustomerMatch, FinanceTarget,
+    ItemOutcome, Page, PageStream, StatusChange, WriteItem, Written,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::client::{XeroClient, any_of, batch_key, capabilities};
+use crate::config::XeroConfig;
+use crate::convert;
+use crate::msdate;
+use crate::wire;
+
+pub struct XeroTarget {
+    client: XeroClient,
+    caps: Capabilities,
+}
+
+impl XeroTarget {
+    pub async fn connect(
+        connection: &str,
+        cfg: XeroConfig,
+        tokens: Arc<dyn TokenSource>,
+    ) -> ConnectorResult<Self> {
+        let caps = capabilities(&cfg);
+        Ok(XeroTarget {
+            client: XeroClient::connect(connection, cfg, tokens).await?,
+            caps,
+        })
+    }
+
+    pub fn client(&self) -> &XeroClient {
+        &self.client
+    }
+
+    /// Writes `items` in chunks of the batch size; one outcome per item.
+    async fn write_all<R, W: Serialize + DeserializeOwned>(
+        &self,
+        items: &[WriteItem<R>],
+        path: &str,
+        coll: &str,
+        to_wire: impl Fn(&WriteItem<R>) -> ConnectorResult<W>,
+        saved: impl Fn(&W) -> Option<(String, Option<String>)>,
+        errors: impl Fn(&W) -> Option<Vec<String>>,
+    ) -> ConnectorResult<Vec<ItemOutcome>> {
+        let mut out = Vec::with_capacity(items.len());
+        for chunk in items.chunks(self.client.config().batch_size) {
+            let mut wire_items = Vec::with_capacity(chunk.len());
+            let mut pos = Vec::with_capacity(chunk.len());
+            for it in chunk {
+                match to_wire(it) {
+                    Ok(w) => {
+                        pos.push(Some(wire_items.len()));
+                        wire_items.push(w);
+                    }
+                    Err(e) => {
+                        pos.push(None);
+                        out.push(ItemOutcome {
+                            key: it.key.clone(),
+                            result: Err(e),
+                        });
+                    }
+                }
+            }
+            if wire_items.is_empty() {
+                continue;
+            }
+            let keys: Vec<&str> = chunk.iter().map(|i| i.key.as_str()).collect();
+            let all_new = chunk.iter().all(|i| i.target_id.is_none());
+            let method = if all_new { Method::PUT } else { Method::POST };
+            let answers = self
+                .client
+                .write(method, path, coll, &wire_items, &batch_key(&keys))
+                .await?;
+            let mut chunk_out: Vec<Option<ItemOutcome>> = vec![None; chunk.len()];
+            for (i, it) in chunk.iter().enumerate() {
+                let Some(p) = pos[i] else { continue };
+                let a = &answers[p];
+                let result = match (errors(a), saved(a)) {
+                    (Some(errs), _) => Err(ConnectorError::validation(format!(
+                        "Xero refused {coll} item: {}",
+                        errs.join("; ")
+                    ))
+                    .with_vendor_message(errs.join("; "))
+                    .with_status(200)),
+                    (None, Some((id, version))) => Ok(Written {
+                        target_id: id,
+                        version,
+                        created: it.target_id.is_none(),
+                    }),
+                    (None, None) => Err(ConnectorError::malformed(format!(
+                        "Xero saved a {coll} item without an id"
+                    ))),
+                };
+                chunk_out[i] = Some(ItemOutcome {
+                    key: it.key.clone(),
+                    result,
+                });
+            }
+            out.extend(chunk_out.into_iter().flatten());
+        }
+        // keep input order: failures to convert were pushed first within a chunk
+        let order: BTreeMap<&str, usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.key.as_str(), i))
+            .collect();
+        out.sort_by_key(|o| order.get(o.key.as_str()).copied().unwrap_or(usize::MAX));
+        Ok(out)
+    }
+
+    fn stream<'a, W, T>(
+        &'a self,
+        path: &'static str,
+        coll: &'static str,
+        since: Option<&'a Cursor>,
+        extra: &'static [(&'static str, &'static str)],
+        map: fn(&W) -> T,
+        updated: fn(&W) -> Option<DateTime<Utc>>,
+    ) -> PageStream<'a, T>
+    where
+        W: DeserializeOwned + Send + 'a,
+        T: Send + 'a,
+    {
+        let since = since.and_then(|c| msdate::parse(c.as_str()));
+        let start_cursor = since.map(|t| t.to_rfc3339()).unwrap_or_default();
+        // state: (next page, done, cursor so far)
+        stream::unfold(
+            (1u64, false, start_cursor),
+            move |(page, done, cursor)| async move {
+                if done {
+                    return None;
+                }
+                let mut params: Vec<(&str, &str)> = vec![("order", "UpdatedDateUTC ASC")];
+                params.extend_from_slice(extra);
+                match self
+                    .client
+                    .page::<W>(path, coll, page, None, since, &params)
+                    .await
+                {
+                    Err(e) => Some((Err(e), (page, true, cursor))),
+                    Ok(items) => {
+                        if items.is_empty() && page > 1 {
+                            return None;
+                        }
+                        let last = items.iter().filter_map(updated).max();
+                        // the next run asks If-Modified-Since this instant: records at it come again (overlap)
+                        let cursor = last.map(|t| t.to_rfc3339()).unwrap_or(cursor);
+                        let full = items.len() as u64 >= self.client.config().page_size;
+                        let records = items.iter().map(map).collect();
+                        Some((
+                            Ok(Page {
+                                records,
+                                cursor: Cursor::new(cursor.clone()),
+                            }),
+                            (page + 1, !full, cursor),
+                        ))
+                    }
+                }
+            },
+        )
+        .boxed()
+    }
+}
+
+fn wire_errors(v: &Option<Vec<wire::ValidationError>>, flag: Option<bool>) -> Option<Vec<String>> {
+    let msgs: Vec<String> = v.iter().flatten().map(|e| e.message.clone()).collect();
+    (flag == Some(true) || !msgs.is_empty()).then_some(msgs)
+}
+
+fn parse_id(kind: &str, id: &Option<String>) -> ConnectorResult<Option<Uuid>> {
+    id.as_deref()
+        .map(|s| {
+            Uuid::parse_str(s).map_err(|_| {
+                ConnectorError::validation(format!("{kind} id {s:?} is not a Xero id"))
+            })
+        })
+        .transpose()
+}
+
+fn note_id(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn subject_path(s: &NoteSubject) -> ConnectorResult<String> {
+    let plural = match s.object {
+        FinanceObject::Invoice => "Invoices",
+        FinanceObject::Customer => "Contacts",
+        other => {
+            return Err(ConnectorError::config(format!(
+                "Xero keeps no notes on {}",
+                other.as_str()
+            )));
+        }
+    };
+    Ok(format!("/{plural}/{}", s.id))
+}
+
+#[async_trait]
+impl FinanceTarget for XeroTarget {
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    async fn upsert_customers(
+        &self,
+        items: &[WriteItem<Customer>],
+    ) -> ConnectorResult<Vec<ItemOutcome>> {
+        self.write_all(
+            items,
+            "/Contacts",
+            "Contacts",
+            |it| {
+                Ok(convert::contact_from(
+                    &it.record,
+                    parse_id("contact", &it.target_id)?,
+                ))
+            },
+            |c: &wire::Contact| {
+                c.contact_id
+                    .map(|i| (i.to_string(), c.updated_date_utc.clone()))
+            },
+            |c| wire_errors(&c.validation_errors, c.has_validation_errors),
+        )
+        .await
+    }
+
+    async fn upsert_invoices(
+        &self,
+        items: &[WriteItem<Invoice>],
+    ) -> ConnectorResult<Vec<ItemOutcome>> {
+        self.write_all(
+            items,
+            "/Invoices",
+            "Invoices",
+            |it| {
+                Ok(convert::invoice_from(
+                    &it.record,
+                    parse_id("invoice", &it.target_id)?,
+                ))
+            },
+            |i: &wire::Invoice| {
+                i.invoice_id
+                    .map(|id| (id.to_string(), i.updated_date_utc.clone()))
+            },
+            |i| wire_errors(&i.validation_errors, i.has_errors),
+        )
+        .await
+    }
+
+    async fn create_payments(
+        &self,
+        items: &[WriteItem<Payment>],
+    ) -> ConnectorResult<Vec<ItemOutcome>> {
+        // payments are never updated, only created: PUT
+        let creates: Vec<WriteItem<Payment>> = items
+            .iter()
+            .map(|i| WriteItem {
+                target_id: None,
+                ..i.clone()
+            })
+            .collect();
+        self.write_all(
+            &creates,
+            "/Payments",
+            "Payments",
+            |it| Ok(convert::payment_from(&it.record)),
+            |p: &wire::Payment| {
+                p.payment_id
+                    .map(|id| (id.to_string(), p.updated_date_utc.clone()))
+            },
+            |p| wire_errors(&p.validation_errors, p.has_validation_errors),
+        )
+        .await
+    }
+
+    async fn add_notes(
+        &self,
+        items: &[WriteItem<HistoryNote>],
+    ) -> ConnectorResult<Vec<ItemOutcome>> {
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            let path = format!("{}/History", subject_path(&it.record.subject)?);
+            let rec = wire::HistoryRecord {
+                details: Some(it.record.text.clone()),
+                ..Default::default()
+            };
+            let result = self
+                .client
+                .write::<wire::HistoryRecord>(
+                    Method::PUT,
+                    &path,
+                    "HistoryRecords",
+                    &[rec],
+                    &batch_key(&[&it.key]),
+                )
+                .await
+                .map(|_| Written {
+                    target_id: note_id(&it.record.text),
+                    version: None,
+                    created: true,
+                });
+            out.push(ItemOutcome {
+                key: it.key.clone(),
+                result,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn set_invoice_status(
+        &self,
+        item: &WriteItem<StatusChange>,
+    ) -> ConnectorResult<ItemOutcome> {
+        let id = Uuid::parse_str(&item.record.invoice_id).map_err(|_| {
+            ConnectorError::validation(format!(
+                "invoice id {:?} is not a Xero id",
+                item.record.invoice_id
+            ))
+        })?;
+        let body = wire::Invoice {
+            invoice_id: Some(id),
+            status: Some(item.record.status.as_str().into()),
+            ..Default::default()
+        };
+        let path = format!("/Invoices/{id}");
+        let answer = self
+            .client
+            .write(
+                Method::POST,
+                &path,
+                "Invoices",
+                &[body],
+                &batch_key(&[&item.key]),
+            )
+            .await?;
+        let a = &answer[0];
+        let result =
+            match wire_errors(&a.validation_errors, a.has_errors) {
+                Some(errs) => Err(ConnectorError::validation(errs.join("; "))
+                    .with_vendor_message(errs.join("; "))),
+                None => Ok(Written {
+                    target_id: id.to_string(),
+                    version: a.updated_date_utc.clone(),
+                    created: false,
+                }),
+            };
+        Ok(ItemOutcome {
+            key: item.key.clone(),
+            result,
+        })
+    }
+
+    async fn find_invoices(&self, references: &[String]) -> ConnectorResult<Vec<TargetInvoice>> {
+        let mut out = Vec::new();
+        // 25 references per call keeps the URL well under common limits
+        for chunk in references.chunks(25) {
+            let w = any_of("Reference", chunk);
+            let found: Vec<wire::Invoice> = self
+                .client
+                .all("/Invoices", "Invoices", Some(&w), &[])
+                .await?;
+            out.extend(found.iter().map(convert::target_invoice));
+        }
+        Ok(out)
+    }
+
+    async fn get_invoices(&self, ids: &[String]) -> ConnectorResult<Vec<TargetInvoice>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(50) {
+            let joined = chunk.join(",");
+            let found: Vec<wire::Invoice> = self
+                .client
+                .all("/Invoices", "Invoices", None, &[("IDs", joined.as_str())])
+                .await?;
+            out.extend(found.iter().map(convert::target_invoice));
+        }
+        Ok(out)
+    }
+
+    async fn find_customers(
+        &self,
+        matches: &[CustomerMatch],
+    ) -> ConnectorResult<Vec<TargetCustomer>> {
+        let mut groups: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for m in matches {
+            let (field, v) = match m {
+                CustomerMatch::ExternalRef(v) => ("AccountNumber", v),
+                CustomerMatch::Email(v) => ("EmailAddress", v),
+                CustomerMatch::Domain(v) => ("Domain", v),
+                CustomerMatch::Name(v) => ("Name", v),
+            };
+            groups.entry(field).or_default().push(v.clone());
+        }
+        let mut out: Vec<TargetCustomer> = Vec::new();
+        for (field, values) in groups {
+            for chunk in values.chunks(25) {
+                let w = if field == "Domain" {
+                    chunk
+                        .iter()
+                        .map(|d| format!("EmailAddress.EndsWith(\"@{}\")", d.replace('"', "")))
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
+                } else {
+                    any_of(field, chunk)
+                };
+                let found: Vec<wire::Contact> = self
+                    .client
+                    .all(
+                        "/Contacts",
+                        "Contacts",
+                        Some(&w),
+                        &[("includeArchived", "true")],
+                    )
+                    .await?;
+                for c in &found {
+                    let t = convert::target_customer(c);
+                    if !out.iter().any(|x| x.id == t.id) {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn find_payments(&self, references: &[String]) -> ConnectorResult<Vec<TargetPayment>> {
+        let mut out = Vec::new();
+        for chunk in references.chunks(25) {
+            let w = any_of("Reference", chunk);
+            let found: Vec<wire::Payment> = self
+                .client
+                .all("/Payments", "Payments", Some(&w), &[])
+                .await?;
+            out.extend(found.iter().map(convert::target_payment));
+        }
+        Ok(out)
+    }
+
+    async fn find_notes(&self, subject: &NoteSubject) -> ConnectorResult<Vec<TargetNote>> {
+        let path = format!("{}/History", subject_path(subject)?);
+        let recs: Vec<wire::HistoryRecord> = self.client.get(&path, "HistoryRecords", &[]).await?;
+        Ok(recs
+            .into_iter()
+            .filter(|r| r.changes.as_deref() == Some("Note"))
+            .filter_map(|r| r.details)
+            .map(|text| TargetNote {
+                id: note_id(&text),
+                subject: subject.clone(),
+                text,
+            })
+            .collect())
+    }
+
+    fn list_invoices<'a>(&'a self, since: Option<&'a Cursor>) -> PageStream<'a, TargetInvoice> {
+        self.stream(
+            "/Invoices",
+            "Invoices",
+            since,
+            &[],
+            |i: &wire::Invoice| convert::target_invoice(i),
+            |i| convert::instant(&i.updated_date_utc),
+        )
+    }
+
+    fn list_customers<'a>(&'a self, since: Option<&'a Cursor>) -> PageStream<'a, TargetCustomer> {
+        self.stream(
+            "/Contacts",
+            "Contacts",
+            since,
+            &[("includeArchived", "true")],
+            |c: &wire::Contact| convert::target_customer(c),
+            |c| convert::instant(&c.updated_date_utc),
+        )
+    }
+
+    fn list_payments<'a>(&'a self, since: Option<&'a Cursor>) -> PageStream<'a, TargetPayment> {
+        self.stream(
+            "/Payments",
+            "Payments",
+            since,
+            &[],
+            |p: &wire::Payment| convert::target_payment(p),
+            |p| convert::instant(&p.updated_date_utc),
+        )
+    }
+
+    async fn organisation(&self) -> ConnectorResult<Organisation> {
+        let orgs: Vec<wire::Organisation> = self
+            .client
+            .get("/Organisation", "Organisations", &[])
+            .await?;
+        let o = orgs
+            .into_iter()
+            .next()
+            .ok_or_else(|| ConnectorError::malformed("Xero returned no organisation"))?;
+        let d = |s: &Option<String>| s.as_deref().and_then(msdate::parse_date);
+        let base = o.base_currency.clone().unwrap_or_else(|| "USD".into());
+        Ok(Organisation {
+            name: o.name.clone().unwrap_or_default(),
+            base_currency: Currency::new(&base)
+                .map_err(|e| ConnectorError::malformed(e.to_string()))?,
+            lock_date: d(&o.period_lock_date).max(d(&o.end_of_year_lock_date)),
+        })
+    }
+
+    async fn accounts(&self) -> ConnectorResult<Vec<Account>> {
+        let accts: Vec<wire::Account> = self.client.get("/Accounts", "Accounts", &[]).await?;
+        Ok(accts
+            .into_iter()
+            .map(|a| Account {
+                id: a.account_id.map(|i| i.to_string()).unwrap_or_default(),
+                code: a.code.unwrap_or_default(),
+                name: a.name.unwrap_or_default(),
+                kind: a.kind.unwrap_or_default(),
+                active: a.status.as_deref() == Some("ACTIVE"),
+            })
+            .collect())
+    }
+
+    async fn tax_rates(&self) -> ConnectorResult<Vec<TaxRate>> {
+        let rates: Vec<wire::TaxRate> = self.client.get("/TaxRates", "TaxRates", &[]).await?;
+        Ok(rates
+            .into_iter()
+            .map(|r| TaxRate {
+                tax_type: r.tax_type.unwrap_or_default(),
+                name: r.name.unwrap_or_default(),
+                rate: r.effective_rate.or(r.display_tax_rate).unwrap_or_default(),
+                active: r.status.as_deref() == Some("ACTIVE"),
+            })
+            .collect())
+    }
+
+    async fn tracking_categories(&self) -> ConnectorResult<Vec<TrackingCategory>> {
+        let cats: Vec<wire::TrackingCategory> = self
+            .client
+            .get("/TrackingCategories", "TrackingCategories", &[])
+            .await?;
+        Ok(cats
+            .into_iter()
+            .map(|c| TrackingCategory {
+                id: c
+                    .tracking_category_id
+                    .map(|i| i.to_string())
+                    .unwrap_or_default(),
+                name: c.name.unwrap_or_default(),
+                options: c
+                    .options
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o.name)
+                    .collect(),
+            })
+            .collect())
+    }
+
+    async fn budgets(&self, from: NaiveDate, to: NaiveDate) -> ConnectorResult<Vec<Budget>> {
+        let list: Vec<wire::Budget> = self.client.get("/Budgets", "Budgets", &[]).await?;
+        let (f, t) = (
+            from.format("%Y-%m-%d").to_string(),
+            to.format("%Y-%m-%d").to_string(),
+        );
+        let mut out = Vec::new();
+        for b in list {
+            let Some(id) = b.budget_id else { continue };
+            let full: Vec<wire::Budget> = self
+                .client
+                .get(
+                    &format!("/Budgets/{id}"),
+                    "Budgets",
+                    &[("DateFrom", &f), ("DateTo", &t)],
+                )
+                .await?;
+            for b in full {
+                let mut lines = Vec::new();
+                for l in b.budget_lines.into_iter().flatten() {
+                    for bal in l.budget_balances.into_iter().flatten() {
+                        lines.push(BudgetLine {
+                            account_code: l.account_code.clone().unwrap_or_default(),
+                            period: bal.period.unwrap_or_default(),
+                            amount: bal.amount.unwrap_or_default(),
+                        });
+                    }
+                }
+                out.push(Budget {
+                    id: id.to_string(),
+                    name: b.description.unwrap_or_default(),
+                    tracking: b
+                        .tracking
+                        .into_iter()
+                        .flatten()
+                        .map(|t| TrackingRef {
+                            category: t.name.unwrap_or_default(),
+                            option: t.option.unwrap_or_default(),
+                        })
+                        .collect(),
+                    lines,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Xero's API has no rate table: the rate of each currency is the
+    /// `CurrencyRate` of its latest posted invoice (Xero fills it from the
+    /// day's XE.com rate); with `simulator_rates`, currencies without one come
+    /// from the simulator's fixed table.
+    async fn currency_rates(&self) -> ConnectorResult<CurrencyRates> {
+        let org = self.organisation().await?;
+        let currencies: Vec<wire::Currency> =
+            self.client.get("/Currencies", "Currencies", &[]).await?;
+        let mut rates = BTreeMap::new();
+        rates.insert(org.base_currency.clone(), Decimal::ONE);
+        for c in currencies.into_iter().filter_map(|c| c.code) {
+            if c == org.base_currency.code() {
+                continue;
+            }
+            let w =
+                format!("CurrencyCode==\"{c}\" AND (Status==\"AUTHORISED\" OR Status==\"PAID\")");
+            let latest: Vec<wire::Invoice> = self
+                .client
+                .page(
+                    "/Invoices",
+                    "Invoices",
+                    1,
+                    Some(&w),
+                    None,
+                    &[("order", "Date DESC"), ("summaryOnly", "true")],
+                )
+                .await?;
+            if let (Some(rate), Ok(cur)) = (
+                latest.first().and_then(|i| i.currency_rate),
+                Currency::new(&c),
+            ) {
+                rates.insert(cur, rate);
+            }
+        }
+        if self.client.config().simulator_rates {
+            let call = ledgerbridge_sdk::http::Call::get("/_sim/currency-rates");
+            let table: serde_json::Value = self.client.http().send_json(call).await?;
+            for (code, rate) in table
+                .get("Rates")
+                .and_then(|r| r.as_object())
+                .into_iter()
+                .flatten()
+            {
+                if let (Ok(cur), Some(r)) = (
+                    Currency::new(code),
+                    rate.as_str().and_then(|r| Decimal::from_str(r).ok()),
+                ) {
+                    rates.entry(cur).or_insert(r);
+                }
+            }
+        }
+        Ok(CurrencyRates { rates })
+    }
+}

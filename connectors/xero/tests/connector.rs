@@ -1,0 +1,325 @@
+//! The connector against the simulator: batches, typed per-item errors,
+//! idempotency, lookups, reads — with every request and response body checked
+//! against Xero's OpenAPI by the simulator in strict mode.
+
+mod common;
+
+use common::*;
+use futures::StreamExt;
+use ledgerbridge_sdk::model::{FinanceObject, HistoryNote, InvoiceStatus, NoteSubject, Payment};
+use ledgerbridge_sdk::sim::SimOptions;
+use ledgerbridge_sdk::{ErrorKind, FinanceTarget, StatusChange, WriteItem};
+
+fn no_limits() -> SimOptions {
+    SimOptions {
+        rate_limits: false,
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_1000_invoices_for_200_customers_in_batches_of_50_with_no_schema_violation() {
+    let env = start(no_limits(), false).await;
+    let customers: Vec<_> = (0..200)
+        .map(|i| WriteItem::create(format!("c{i}"), customer(i)))
+        .collect();
+    let out = env.target.upsert_customers(&customers).await.unwrap();
+    assert_eq!(out.len(), 200);
+    let ids: Vec<String> = out
+        .iter()
+        .map(|o| o.result.as_ref().unwrap().target_id.clone())
+        .collect();
+    let items: Vec<_> = (0..1000)
+        .map(|i| {
+            WriteItem::create(
+                format!("k{i}"),
+                invoice(&format!("HS-D{i}"), &ids[i % 200], "USD", "200"),
+            )
+        })
+        .collect();
+    let out = env.target.upsert_invoices(&items).await.unwrap();
+    assert_eq!(out.len(), 1000);
+    assert!(
+        out.iter()
+            .all(|o| o.result.as_ref().is_ok_and(|w| w.created)),
+        "{:?}",
+        out.iter().find(|o| o.result.is_err())
+    );
+    assert_eq!(out[7].key, "k7");
+    let stats = env.handle.stats();
+    assert_eq!(
+        stats["calls"]["PUT /api.xro/2.0/Invoices"], 20,
+        "1000 invoices in 20 calls of 50"
+    );
+    assert_eq!(stats["calls"]["PUT /api.xro/2.0/Contacts"], 4);
+    let export = env.export();
+    let invs = export["Invoices"].as_array().unwrap();
+    assert_eq!(invs.len(), 1000);
+    eprintln!("strict schema checks: {}", env.strict);
+    // computed server-side: 3 × 33.33 = 99.99 + 15 % = 15.00; 10 − 10 % = 9.00 without tax
+    let found = env.target.find_invoices(&["HS-D7".into()]).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].total.to_string(), "123.99");
+    assert_eq!(found[0].total_tax.to_string(), "15.00");
+    assert_eq!(found[0].lines.len(), 2);
+    assert_eq!(found[0].lines[1].tracking.len(), 2);
+    env.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_3_invalid_invoices_saves_47_and_types_3_errors() {
+    let env = start(no_limits(), false).await;
+    let c = env
+        .target
+        .upsert_customers(&[WriteItem::create("c", customer(1))])
+        .await
+        .unwrap();
+    let cid = c[0].result.as_ref().unwrap().target_id.clone();
+    let mut items: Vec<_> = (0..50)
+        .map(|i| {
+            WriteItem::create(
+                format!("k{i}"),
+                invoice(&format!("R{i}"), &cid, "EUR", "200"),
+            )
+        })
+        .collect();
+    items[3].record.lines[0].account_code = "999".into();
+    items[20].record.currency = ledgerbridge_sdk::model::Currency::new("CHF").unwrap();
+    items[41].record.date = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    let out = env.target.upsert_invoices(&items).await.unwrap();
+    assert_eq!(out.iter().filter(|o| o.result.is_ok()).count(), 47);
+    let err = |i: usize| out[i].result.clone().unwrap_err();
+    for i in [3, 20, 41] {
+        assert_eq!(err(i).kind, ErrorKind::Validation, "item {i}");
+    }
+    assert!(
+        err(3)
+            .to_string()
+            .contains("Account code '999' is not a valid code"),
+        "{}",
+        err(3)
+    );
+    assert!(
+        err(20)
+            .to_string()
+            .contains("not subscribed to currency CHF"),
+        "{}",
+        err(20)
+    );
+    assert!(err(41).to_string().contains("lock date"), "{}", err(41));
+    assert_eq!(env.export()["Invoices"].as_array().unwrap().len(), 47);
+    env.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_replays_the_original_and_find_by_reference_finds_it() {
+    let env = start(no_limits(), false).await;
+    let c = env
+        .target
+        .upsert_customers(&[WriteItem::create("c", customer(1))])
+        .await
+        .unwrap();
+    let cid = c[0].result.as_ref().unwrap().target_id.clone();
+    let item = WriteItem::create("same-key", invoice("HS-REPLAY", &cid, "GBP", "200"));
+    let first = env
+        .target
+        .upsert_invoices(std::slice::from_ref(&item))
+        .await
+        .unwrap();
+    let again = env
+        .target
+        .upsert_invoices(std::slice::from_ref(&item))
+        .await
+        .unwrap();
+    assert_eq!(first, again, "the replay answers the original invoice");
+    let stats = env.handle.stats();
+    assert_eq!(stats["calls"]["PUT /api.xro/2.0/Invoices"], 2);
+    let found = env
+        .target
+        .find_invoices(&["HS-REPLAY".into(), "HS-NONE".into()])
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "one invoice despite two sends");
+    assert_eq!(found[0].id, first[0].result.as_ref().unwrap().target_id);
+    assert_eq!(found[0].currency_rate.unwrap().to_string(), "0.790000");
+    env.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_notes_voids_and_listing() {
+    let env = start(no_limits(), false).await;
+    let c = env
+        .target
+        .upsert_customers(&[WriteItem::create("c", customer(1))])
+        .await
+        .unwrap();
+    let cid = c[0].result.as_ref().unwrap().target_id.clone();
+    let w = env
+        .target
+        .upsert_invoices(&[
+            WriteItem::create("a", invoice("P1", &cid, "USD", "200")),
+            WriteItem::create("b", invoice("P2", &cid, "USD", "200")),
+        ])
+        .await
+        .unwrap();
+    let (a, b) = (
+        w[0].result.clone().unwrap().target_id,
+        w[1].result.clone().unwrap().target_id,
+    );
+    let pay = |key: &str, amount: &str| {
+        WriteItem::create(
+            key,
+            Payment {
+                invoice_id: a.clone(),
+                account_code: "090".into(),
+                date: chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+                amount: d(amount),
+                reference: format!("PAY-{key}"),
+            },
+        )
+    };
+    let out = env
+        .target
+        .create_payments(&[pay("p1", "100.00"), pay("p2", "500")])
+        .await
+        .unwrap();
+    assert!(out[0].result.is_ok());
+    assert!(
+        out[1]
+            .result
+            .clone()
+            .unwrap_err()
+            .to_string()
+            .contains("exceeds the amount outstanding")
+    );
+    env.target
+        .create_payments(&[pay("p3", "23.99")])
+        .await
+        .unwrap()[0]
+        .result
+        .clone()
+        .unwrap();
+    let inv = &env
+        .target
+        .get_invoices(std::slice::from_ref(&a))
+        .await
+        .unwrap()[0];
+    assert_eq!(inv.status, InvoiceStatus::Paid);
+    assert_eq!(inv.amount_due.to_string(), "0.00");
+    assert!(inv.fully_paid_on.is_some());
+    assert_eq!(
+        env.target
+            .find_payments(&["PAY-p1".into()])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // a paid invoice cannot be voided; an unpaid authorised one can
+    let void = |id: &str| {
+        WriteItem::update(
+            format!("void-{id}"),
+            id,
+            StatusChange {
+                invoice_id: id.into(),
+                status: InvoiceStatus::Voided,
+            },
+        )
+    };
+    assert!(
+        env.target
+            .set_invoice_status(&void(&a))
+            .await
+            .unwrap()
+            .result
+            .is_err()
+    );
+    assert!(
+        env.target
+            .set_invoice_status(&void(&b))
+            .await
+            .unwrap()
+            .result
+            .is_ok()
+    );
+    let subject = NoteSubject {
+        object: FinanceObject::Invoice,
+        id: b.clone(),
+    };
+    let note = HistoryNote {
+        subject: subject.clone(),
+        text: "Call with buyer [lb:HS-N1]".into(),
+        marker: "[lb:HS-N1]".into(),
+    };
+    env.target
+        .add_notes(&[WriteItem::create("n1", note)])
+        .await
+        .unwrap()[0]
+        .result
+        .clone()
+        .unwrap();
+    let notes = env.target.find_notes(&subject).await.unwrap();
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].text.contains("[lb:HS-N1]"));
+    let pages: Vec<_> = env.target.list_invoices(None).collect().await;
+    let all: Vec<_> = pages.into_iter().flat_map(|p| p.unwrap().records).collect();
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().any(|i| i.status == InvoiceStatus::Voided));
+    let found = env
+        .target
+        .find_customers(&[
+            ledgerbridge_sdk::CustomerMatch::Email("billing1@customer1.example".into()),
+            ledgerbridge_sdk::CustomerMatch::Domain("customer1.example".into()),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    env.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_settings_budgets_and_rates() {
+    let env = start(no_limits(), false).await;
+    let org = env.target.organisation().await.unwrap();
+    assert_eq!(org.base_currency.code(), "USD");
+    assert_eq!(org.lock_date, chrono::NaiveDate::from_ymd_opt(2024, 12, 31));
+    let accounts = env.target.accounts().await.unwrap();
+    assert!(accounts.iter().any(|a| a.code == "090" && a.kind == "BANK"));
+    let rates = env.target.tax_rates().await.unwrap();
+    assert_eq!(
+        rates
+            .iter()
+            .find(|r| r.tax_type == "OUTPUT")
+            .unwrap()
+            .rate
+            .to_string(),
+        "15.0000"
+    );
+    let cats = env.target.tracking_categories().await.unwrap();
+    assert_eq!(cats.len(), 2);
+    let from = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2025, 3, 31).unwrap();
+    let budgets = env.target.budgets(from, to).await.unwrap();
+    assert!(budgets.len() >= 10);
+    let overall = budgets.iter().find(|b| b.tracking.is_empty()).unwrap();
+    assert!(
+        overall
+            .lines
+            .iter()
+            .all(|l| ("2025-01".."2025-04").contains(&l.period.as_str()))
+    );
+    assert_eq!(
+        overall
+            .lines
+            .iter()
+            .filter(|l| l.account_code == "200")
+            .count(),
+        3
+    );
+    let fx = env.target.currency_rates().await.unwrap();
+    assert_eq!(
+        fx.rates[&ledgerbridge_sdk::model::Currency::new("JPY").unwrap()].to_string(),
+        "151.500000"
+    );
+    env.assert_no_violations();
+}
