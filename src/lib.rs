@@ -17,7 +17,9 @@ pub mod config;
 pub mod logging;
 pub mod queue;
 pub mod store;
+pub mod sync;
 pub mod time;
+pub mod vault;
 
 /// The error type of the engine's outer layers (CLI, startup). Inner modules use typed
 /// errors where a caller needs to branch on them.

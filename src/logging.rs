@@ -8,7 +8,13 @@ use tracing_subscriber::EnvFilter;
 
 /// Install the global subscriber (once; later calls are ignored, as in tests).
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_with_default(format, "info")
+}
+
+/// Like [`init`] with another default level when `RUST_LOG` is unset (the demo keeps
+/// its terminal for the summary: warnings only).
+pub fn init_with_default(format: LogFormat, default: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

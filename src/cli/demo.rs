@@ -1,14 +1,50 @@
-//! `ledgerbridge demo` — arrives with the pipeline (issue 7).
+//! `ledgerbridge demo [--deals N] [--json]`: the whole product on one machine.
+//!
+//! Starts the HubSpot and Xero simulators on loopback (rate limits on, time scaled),
+//! writes a config and the shipped mappings into a temporary folder, and runs a full
+//! sync through the real queue on a SQLite file there.
 
 use super::Ctx;
+use super::sync::SyncArgs;
 use clap::Args;
+use ledgerbridge_sdk::sim::SimOptions;
 use std::process::ExitCode;
+
+/// Simulated time runs this many times faster than real time: Xero's 60 calls a
+/// minute become 60 a second, so the demo is quick and still rate-limited.
+const RATE_SCALE: f64 = 60.0;
+const TOKEN: &str = "demo-token";
+
+/// The shipped HubSpot → Xero mappings, built into the binary so the demo runs
+/// from any folder.
+const MAPPINGS: &[(&str, &str)] = &[
+    (
+        "company-customer.toml",
+        include_str!("../../mappings/hubspot-xero/company-customer.toml"),
+    ),
+    (
+        "contact-customer.toml",
+        include_str!("../../mappings/hubspot-xero/contact-customer.toml"),
+    ),
+    (
+        "deal-invoice.toml",
+        include_str!("../../mappings/hubspot-xero/deal-invoice.toml"),
+    ),
+    (
+        "interaction-note.toml",
+        include_str!("../../mappings/hubspot-xero/interaction-note.toml"),
+    ),
+    (
+        "payment.toml",
+        include_str!("../../mappings/hubspot-xero/payment.toml"),
+    ),
+];
 
 #[derive(Debug, Args)]
 #[command(
-    long_about = "Start the HubSpot and Xero simulators on loopback, seed them, run a full \
-sync through the real queue on a SQLite file in a temporary folder and print the summary. \
-Arrives with the pipeline (issue 7)."
+    long_about = "Start the HubSpot and Xero simulators on loopback with their rate limits \
+on and time scaled 60 times, seed them, and run a full sync through the real job queue on a \
+SQLite file in a temporary folder; print the sync summary. Exit 0 when every record synced."
 )]
 pub struct DemoArgs {
     /// Deals to seed
@@ -17,12 +53,111 @@ pub struct DemoArgs {
     /// Print the summary as JSON
     #[arg(long)]
     pub json: bool,
+    /// Keep the temporary folder (config, mappings, database) and print its path
+    #[arg(long)]
+    pub keep: bool,
 }
 
-pub async fn run(_ctx: &Ctx, _args: DemoArgs) -> ExitCode {
-    super::not_available(
-        "demo arrives with the sync pipeline; today `ledgerbridge check --config config.example.toml`, \
-         `ledgerbridge worker` and `ledgerbridge jobs list` work",
-        "issue 7",
-    )
+pub async fn run(ctx: &Ctx, args: DemoArgs) -> ExitCode {
+    match demo(ctx, &args).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: demo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn demo(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode, crate::Error> {
+    let opts = SimOptions {
+        token: Some(TOKEN.into()),
+        rate_limits: true,
+        rate_scale: RATE_SCALE,
+        deals: args.deals as usize,
+        ..Default::default()
+    };
+    let (hubspot, _h) = ledgerbridge_hubspot::sim::spawn("127.0.0.1:0", opts.clone()).await?;
+    let (xero, _x) = ledgerbridge_xero::sim::spawn("127.0.0.1:0", opts).await?;
+    let dir = tempfile_dir()?;
+    let maps = dir.join("mappings").join("hubspot-xero");
+    std::fs::create_dir_all(&maps)?;
+    for (name, text) in MAPPINGS {
+        std::fs::write(maps.join(name), text)?;
+    }
+    let config_path = dir.join("ledgerbridge.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            r#"# written by `ledgerbridge demo`
+[database]
+url = "sqlite://demo.db"
+
+[connections.crm]
+kind = "hubspot"
+base_url = "{hubspot}"
+access_token = "{TOKEN}"
+rate_scale = {RATE_SCALE:.1}
+
+[connections.books]
+kind = "xero"
+base_url = "{xero}"
+access_token = "{TOKEN}"
+rate_scale = {RATE_SCALE:.1}
+
+[[pairs]]
+name = "main"
+source = "crm"
+target = "books"
+mappings = "mappings/hubspot-xero"
+start_date = "2025-01-01"
+
+[worker]
+concurrency = 4
+heartbeat_secs = 1
+poll_interval_ms = 50
+"#,
+            hubspot = hubspot.base_url,
+            xero = xero.base_url,
+        ),
+    )?;
+    let config = crate::config::load(Some(&config_path))?;
+    let _ = ctx;
+    crate::logging::init_with_default(config.log.format, "warn");
+    if !args.json {
+        println!(
+            "ledgerbridge demo: HubSpot simulator {} ({} deals), Xero simulator {}",
+            hubspot.base_url, args.deals, xero.base_url
+        );
+        println!(
+            "rate limits on, time scaled {RATE_SCALE}x (Xero's 60 calls/min run as 60/s); \
+             SQLite queue in {}",
+            dir.display()
+        );
+    }
+    let db = crate::store::open(&config).await?;
+    let sync_args = SyncArgs {
+        pair: None,
+        full: true,
+        dry_run: false,
+        enqueue_only: false,
+        json: args.json,
+    };
+    let code = super::sync::sync(config, &db, &["main".to_string()], &sync_args).await;
+    db.close().await;
+    if args.keep {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(code)
+}
+
+/// A fresh folder under the system temp dir.
+fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
+    let d = std::env::temp_dir().join(format!(
+        "ledgerbridge-demo-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
 }

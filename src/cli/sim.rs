@@ -1,7 +1,8 @@
-//! `ledgerbridge sim <vendor>` — the simulators arrive with their connectors (issues 4, 5).
+//! `ledgerbridge sim <vendor>`: a vendor simulator on loopback (the simulator contract of DESIGN.md).
 
 use super::Ctx;
 use clap::{Args, ValueEnum};
+use ledgerbridge_sdk::sim::SimOptions;
 use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -49,9 +50,77 @@ pub struct SimArgs {
     pub webhook_secret: Option<String>,
 }
 
-pub async fn run(_ctx: &Ctx, args: SimArgs) -> ExitCode {
-    match args.vendor {
-        Vendor::Hubspot => super::not_available("the HubSpot simulator arrives with", "issue 4"),
-        Vendor::Xero => super::not_available("the Xero simulator arrives with", "issue 5"),
+impl SimArgs {
+    /// The simulator options these flags describe.
+    pub fn options(&self) -> Result<SimOptions, String> {
+        let faults = match &self.faults {
+            Some(f) => f.parse().map_err(|e| format!("--faults: {e}"))?,
+            None => Default::default(),
+        };
+        if !(self.rate_scale.is_finite() && self.rate_scale > 0.0) {
+            return Err(format!(
+                "--rate-scale must be a number above 0, not {}",
+                self.rate_scale
+            ));
+        }
+        if self.webhook_url.is_some() != self.webhook_secret.is_some() {
+            return Err("--webhook-url and --webhook-secret go together".into());
+        }
+        Ok(SimOptions {
+            token: self.token.clone(),
+            rate_limits: self.rate_limits == "on",
+            rate_scale: self.rate_scale,
+            faults,
+            webhook_url: self.webhook_url.clone(),
+            webhook_secret: self.webhook_secret.clone(),
+            seed: self.seed,
+            deals: self.deals.unwrap_or(0) as usize,
+        })
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: SimArgs) -> ExitCode {
+    ctx.init_logging(None);
+    let opts = match args.options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (listen, result) = match args.vendor {
+        Vendor::Hubspot => {
+            let listen = args
+                .listen
+                .clone()
+                .unwrap_or_else(|| "127.0.0.1:9101".into());
+            eprintln!(
+                "HubSpot simulator on http://{listen} ({} deals, seed {})",
+                opts.deals, opts.seed
+            );
+            let r = ledgerbridge_hubspot::sim::run(&listen, opts).await;
+            (listen, r)
+        }
+        Vendor::Xero => {
+            if args.deals.is_some() {
+                eprintln!(
+                    "note: --deals seeds CRM simulators; the Xero simulator starts with its demo organisation"
+                );
+            }
+            let listen = args
+                .listen
+                .clone()
+                .unwrap_or_else(|| "127.0.0.1:9102".into());
+            eprintln!("Xero simulator on http://{listen}");
+            let r = ledgerbridge_xero::sim::run(&listen, opts).await;
+            (listen, r)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: simulator on {listen}: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -1,14 +1,27 @@
-//! `ledgerbridge sync` — arrives with the pipeline (issue 7).
+//! `ledgerbridge sync [--pair P] [--full] [--dry-run] [--enqueue-only] [--json]`
 
 use super::Ctx;
+use crate::config::Config;
+use crate::store::Db;
+use crate::sync::plan::{self, Action, PlanItem, Scope};
+use crate::sync::run;
+use crate::sync::runs::Counters;
 use clap::Args;
+use serde_json::json;
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Args)]
 #[command(
-    long_about = "Sync a pair now: pull changed CRM records, plan the changes through the \
-mappings and push them to the finance system, through the job queue. Arrives with the \
-pipeline (issue 7)."
+    long_about = "Sync a pair now: pull changed CRM records into the local mirror, \
+plan the changes through the pair's mappings and push them to the finance system, all \
+through the job queue. Without --enqueue-only the command runs the jobs itself and returns \
+when the run is complete (exit 0; 1 when records failed or jobs died). Only real changes are \
+written: a second sync with nothing changed writes nothing.\n\n--dry-run pulls into the \
+local mirror and prints the plan per record (create, update, unchanged, skip, fail) without \
+writing to the CRM or the finance system."
 )]
 pub struct SyncArgs {
     /// Only this pair [default: every pair]
@@ -17,17 +30,220 @@ pub struct SyncArgs {
     /// Ignore cursors and pull everything
     #[arg(long)]
     pub full: bool,
-    /// Pull and plan, but write nothing anywhere; print the plan
+    /// Pull and plan, but write nothing to the CRM or the finance system; print the plan
     #[arg(long)]
     pub dry_run: bool,
-    /// Enqueue and return at once; running workers do the work
-    #[arg(long)]
+    /// Enqueue and return at once; running `ledgerbridge worker` processes do the work
+    #[arg(long, conflicts_with = "dry_run")]
     pub enqueue_only: bool,
-    /// Print a JSON summary
+    /// Print JSON (the summary, or the plan with --dry-run)
     #[arg(long)]
     pub json: bool,
 }
 
-pub async fn run(_ctx: &Ctx, _args: SyncArgs) -> ExitCode {
-    super::not_available("sync arrives with the sync pipeline", "issue 7")
+pub async fn run(ctx: &Ctx, args: SyncArgs) -> ExitCode {
+    let (config, db) = match ctx.open().await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let pairs: Vec<String> = match &args.pair {
+        Some(p) if config.pair(p).is_none() => {
+            eprintln!(
+                "error: no pair named {p:?} in the config (pairs: {})",
+                pair_names(&config)
+            );
+            return ExitCode::from(2);
+        }
+        Some(p) => vec![p.clone()],
+        None if config.pairs.is_empty() => {
+            eprintln!("error: the config defines no [[pairs]] to sync");
+            return ExitCode::from(2);
+        }
+        None => config.pairs.iter().map(|p| p.name.clone()).collect(),
+    };
+    let code = if args.dry_run {
+        dry_run(&config, &db, &pairs, &args).await
+    } else {
+        sync(config, &db, &pairs, &args).await
+    };
+    db.close().await;
+    code
+}
+
+fn pair_names(c: &Config) -> String {
+    c.pairs
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Enqueues a run per pair and (unless --enqueue-only) works it off in-process.
+pub(super) async fn sync(config: Config, db: &Db, pairs: &[String], args: &SyncArgs) -> ExitCode {
+    let runs_ = match run::enqueue_runs(&config, db, pairs, args.full, "cli").await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.enqueue_only {
+        for (pair, run) in &runs_ {
+            if args.json {
+                println!("{}", json!({"pair": pair, "run_id": run, "enqueued": true}));
+            } else {
+                println!(
+                    "pair {pair}: run {run} enqueued; `ledgerbridge worker` processes do the work"
+                );
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let progress = !args.json && std::io::stderr().is_terminal();
+    let summaries = match run::run_to_completion(Arc::new(config), db, &runs_, progress).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for s in &summaries {
+        print_summary(
+            &s.pair,
+            &s.run_id,
+            &s.counters,
+            s.dead_jobs,
+            s.elapsed,
+            args.json,
+        );
+    }
+    if summaries.iter().all(|s| s.clean()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+pub fn summary_json(
+    pair: &str,
+    run: &str,
+    c: &Counters,
+    dead_jobs: i64,
+    elapsed: Duration,
+) -> serde_json::Value {
+    json!({
+        "pair": pair,
+        "run_id": run,
+        "pulled": c.pulled,
+        "planned": c.planned,
+        "created": c.created,
+        "updated": c.updated,
+        "unchanged": c.unchanged,
+        "skipped": c.skipped,
+        "failed": c.failed,
+        "dead_lettered": c.dead_lettered,
+        "adopted": c.adopted,
+        "voided": c.voided,
+        "flagged": c.flagged,
+        "api_calls": c.api_calls,
+        "dead_jobs": dead_jobs,
+        "seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+    })
+}
+
+fn print_summary(
+    pair: &str,
+    run: &str,
+    c: &Counters,
+    dead_jobs: i64,
+    elapsed: Duration,
+    as_json: bool,
+) {
+    if as_json {
+        println!("{}", summary_json(pair, run, c, dead_jobs, elapsed));
+        return;
+    }
+    println!(
+        "pair {pair}: pulled {}, planned {}, created {}, updated {}, unchanged {}, skipped {}, \
+         failed {}, dead-lettered {}, adopted {}, API calls {} in {:.1}s",
+        c.pulled,
+        c.planned,
+        c.created,
+        c.updated,
+        c.unchanged,
+        c.skipped,
+        c.failed,
+        c.dead_lettered,
+        c.adopted,
+        c.api_calls,
+        elapsed.as_secs_f64()
+    );
+    if c.failed > 0 || dead_jobs > 0 {
+        println!(
+            "  see `ledgerbridge jobs dead` for what failed and why; `ledgerbridge jobs retry ID` replays it"
+        );
+    }
+}
+
+/// Pulls into the mirror and prints the plan; writes nothing to either system.
+async fn dry_run(config: &Config, db: &Db, pairs: &[String], args: &SyncArgs) -> ExitCode {
+    let mut all: Vec<serde_json::Value> = Vec::new();
+    let mut code = ExitCode::SUCCESS;
+    for pair in pairs {
+        let rt = match crate::sync::runtime::build(config, db, pair).await {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("error: pair {pair}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = crate::sync::pull::pull_all(&rt, db, args.full).await {
+            eprintln!("error: pair {pair}: {e}");
+            return ExitCode::FAILURE;
+        }
+        let mut items: Vec<PlanItem> = Vec::new();
+        if let Err(e) = plan::plan(&rt, db, Scope::All, true, &mut |i| items.push(i)).await {
+            eprintln!("error: pair {pair}: {e}");
+            return ExitCode::FAILURE;
+        }
+        if items.iter().any(|i| i.action == Action::Fail) {
+            code = ExitCode::FAILURE;
+        }
+        if args.json {
+            for i in &items {
+                let mut v = serde_json::to_value(i).unwrap_or_default();
+                v["pair"] = json!(pair);
+                all.push(v);
+            }
+        } else {
+            let mut count = std::collections::BTreeMap::new();
+            for i in &items {
+                *count
+                    .entry(format!("{:?}", i.action).to_lowercase())
+                    .or_insert(0) += 1;
+                if i.action != Action::Unchanged {
+                    let detail = i
+                        .reason
+                        .clone()
+                        .or_else(|| {
+                            i.changes.as_ref().map(|c| {
+                                format!("{} field(s)", c.as_object().map_or(0, |o| o.len()))
+                            })
+                        })
+                        .unwrap_or_default();
+                    println!(
+                        "{pair}\t{:<9}\t{}\t{}\t{detail}",
+                        format!("{:?}", i.action).to_lowercase(),
+                        i.mapping,
+                        i.key
+                    );
+                }
+            }
+            println!("pair {pair} (dry run, nothing written): {count:?}");
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::Value::Array(all));
+    }
+    code
 }

@@ -93,8 +93,8 @@ impl Handlers {
     /// The handlers this build ships. Later issues add theirs here, e.g.
     /// `crate::pipeline::register(&mut h);`.
     pub fn builtin() -> Self {
-        #[allow(unused_mut)]
         let mut h = Self::empty();
+        crate::sync::register(&mut h);
         #[cfg(feature = "test-jobs")]
         h.register(JobKind::Test, super::test_job::TestHandler);
         h

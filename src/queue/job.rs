@@ -36,6 +36,9 @@ pub struct PullJob {
     /// Ignore the cursor and list everything.
     #[serde(default)]
     pub full: bool,
+    /// The `sync` run this job belongs to (its pushes carry the same id).
+    #[serde(default)]
+    pub run_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +48,9 @@ pub struct PushJob {
     pub mapping: String,
     /// Source record keys in this batch (sized to the target's batch limit).
     pub record_keys: Vec<String>,
+    /// The `sync` run this push belongs to.
+    #[serde(default)]
+    pub run_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,6 +166,15 @@ impl Job {
             Job::Reconcile(j) => Some(&j.pair),
             #[cfg(feature = "test-jobs")]
             Job::Test(_) => None,
+        }
+    }
+
+    /// The `sync` run the job belongs to, if any.
+    pub fn run_id(&self) -> Option<&str> {
+        match self {
+            Job::Pull(j) => j.run_id.as_deref(),
+            Job::Push(j) => j.run_id.as_deref(),
+            _ => None,
         }
     }
 

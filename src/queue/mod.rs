@@ -93,6 +93,7 @@ pub async fn enqueue_with(
             connection: job.connection(),
             record_key: record_key.as_deref(),
             run_after: opts.run_after.map(|d| now + d.as_millis() as i64),
+            run_id: job.run_id(),
             now,
         },
     )

@@ -48,6 +48,8 @@ pub struct NewJob<'a> {
     pub connection: Option<&'a str>,
     pub record_key: Option<&'a str>,
     pub run_after: Option<i64>,
+    /// The `sync` run the job belongs to.
+    pub run_id: Option<&'a str>,
     pub now: i64,
 }
 
@@ -63,8 +65,8 @@ pub async fn insert(e: Exec<'_>, j: &NewJob<'_>) -> Result<(), sqlx::Error> {
     execute!(
         e,
         "INSERT INTO job_log (id, kind, payload, state, attempts, max_attempts, connection, \
-         record_key, created_at, updated_at, run_after) \
-         VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6, $7, $7, $8)",
+         record_key, created_at, updated_at, run_after, run_id) \
+         VALUES ($1, $2, $3, 'pending', 0, $4, $5, $6, $7, $7, $8, $9)",
         j.id,
         j.kind,
         j.payload,
@@ -72,7 +74,8 @@ pub async fn insert(e: Exec<'_>, j: &NewJob<'_>) -> Result<(), sqlx::Error> {
         j.connection,
         j.record_key,
         j.now,
-        j.run_after
+        j.run_after,
+        j.run_id
     )
     .map(|_| ())
 }

@@ -72,6 +72,16 @@ pub enum DbTx {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
+impl Exec<'_> {
+    /// A shorter borrow of the same connection, to run several statements in turn.
+    pub fn reborrow(&mut self) -> Exec<'_> {
+        match self {
+            Exec::Sqlite(c) => Exec::Sqlite(c),
+            Exec::Postgres(c) => Exec::Postgres(c),
+        }
+    }
+}
+
 impl DbConn {
     pub fn exec(&mut self) -> Exec<'_> {
         match self {

@@ -153,7 +153,8 @@ async fn round_trip(db: Db, dir: &std::path::Path, db_url: &str) {
     // retrying a done job is refused
     assert!(admin::retry(&db, &ok, &policy).await.is_err());
 
-    // 5. a kind whose handler comes later becomes a plain dead letter.
+    // 5. a job that cannot succeed (a pull for a connection no pair uses) becomes a
+    //    dead letter at once, with a reason an admin can act on.
     let pull = queue::enqueue(
         &db,
         &Job::Pull(PullJob {
@@ -161,6 +162,7 @@ async fn round_trip(db: Db, dir: &std::path::Path, db_url: &str) {
             object: "deals".into(),
             pair: None,
             full: false,
+            run_id: None,
         }),
     )
     .await
@@ -169,7 +171,7 @@ async fn round_trip(db: Db, dir: &std::path::Path, db_url: &str) {
     assert_eq!(d.summary.kind, "pull");
     assert_eq!(
         d.dead_letter.unwrap().reason,
-        "not implemented yet: pull handler arrives with issue 7"
+        "no pair has crm as its source"
     );
 
     // 6. a delayed retry honours Retry-After; the job shows `failed` (another attempt

@@ -12,7 +12,7 @@ use ledgerbridge_sdk::model::{
 use rust_decimal::Decimal;
 
 /// Which mapping produced a result: the idempotency key uses `version`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MappingId {
     /// File path as loaded.
     pub file: String,
@@ -26,7 +26,7 @@ pub struct MappingId {
 // made per record and consumed at once, never stored in bulk: boxing the
 // record would only add an allocation to the hot path
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum Outcome {
     /// The record does not qualify: `when` is false, or it is dated before
     /// the pair's `start_date`. Reported (dry run shows it), never silent.
@@ -41,7 +41,7 @@ pub enum Outcome {
 }
 
 /// A target record, finished or waiting for ids.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum Mapped {
     Customer {
         customer: Customer,
@@ -53,7 +53,7 @@ pub enum Mapped {
 }
 
 /// One way to find the existing target customer, tried in order.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum ResolveStep {
     /// Our own link from this source record (`company:123`) to a target id.
     Link(String),
@@ -63,7 +63,7 @@ pub enum ResolveStep {
 
 /// How the pipeline finds (or creates) the customer of a record, so an
 /// existing target customer is reused and no duplicate is ever created.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum CustomerPlan {
     /// Try `steps` in order; if none finds a customer, create it by mapping
     /// `source_key`'s record with its customer mapping (`MappingSet::evaluate`),
@@ -94,7 +94,7 @@ impl CustomerPlan {
 }
 
 /// An invoice whose customer is still to be resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct InvoiceDraft {
     pub reference: String,
     pub customer: CustomerPlan,
@@ -143,7 +143,7 @@ pub fn line_amount(l: &InvoiceLine, currency: &Currency) -> Decimal {
 /// A CRM-recorded payment (`payments_source = "crm"`). The CRM states the
 /// amount paid to date; the pipeline pays the difference to what the
 /// target already holds, so partial payments add up and nothing is paid twice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PaymentDraft {
     /// Our reference for this payment (differs per amount paid to date).
     pub reference: String,
@@ -170,7 +170,7 @@ impl PaymentDraft {
 }
 
 /// A history note for the customer of an interaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NoteDraft {
     pub customer: CustomerPlan,
     /// The text, ending with the marker.
@@ -193,7 +193,7 @@ impl NoteDraft {
 }
 
 /// One CRM amount placed the way invoice lines are: for budget vs actuals.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BudgetEntry {
     pub account_code: String,
     pub tracking: Vec<ledgerbridge_sdk::model::TrackingRef>,

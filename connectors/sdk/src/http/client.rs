@@ -260,11 +260,16 @@ fn header_map(pairs: &[(String, String)]) -> ConnectorResult<HeaderMap> {
 
 /// The HTTP client of one connection. Cheap to clone (shared state).
 ///
-/// Every call goes through, in order: the tenant's concurrency slot → any
-/// pause (quota spent, 429 with `Retry-After`) → the governor limiters →
-/// the engine's [`Pacer`] → the token → the request. The slot is taken
+/// Every call goes through, in order: the tenant's concurrency slot → the
+/// engine's [`Pacer`] → any pause (quota spent, 429 with `Retry-After`) →
+/// the governor limiters → the token → the request. The slot is taken
 /// first so that calls admitted by the limiters go out at once instead of
-/// bunching up behind the semaphore (which would break the pacing).
+/// bunching up behind the semaphore (which would break the pacing). The
+/// pacer comes before the pause and the limiters for the same reason (calls
+/// admitted while it waited for a fleet lease would go out in a burst once
+/// it returns), and so that a tenant paused by its quota still counts as in
+/// use (a fleet lease is not handed to a process that knows nothing of the
+/// pause).
 ///
 /// Failures are classified ([`Classifier`], then [`kind_for_status`](super::kind_for_status))
 /// and retried within [`RetryPolicy`] when safe: a GET or a call marked
@@ -546,8 +551,14 @@ impl HttpClient {
             attempt: ctx.attempt,
         };
         let _slot = inner.limits.permit(ctx.tenant).await;
+        inner
+            .pacer
+            .before_call(&info)
+            .await
+            .map_err(Failure::before_send)?;
         while let Some(left) = inner.limits.pause_left(ctx.tenant) {
             if Instant::now() + left > ctx.deadline {
+                inner.pacer.after_call(&info, None);
                 return Err(Failure::before_send(ConnectorError::new(
                     ErrorKind::RateLimited {
                         retry_after: Some(left),
@@ -565,11 +576,6 @@ impl HttpClient {
             tokio::time::sleep(left).await;
         }
         inner.limits.admit(ctx.tenant).await;
-        inner
-            .pacer
-            .before_call(&info)
-            .await
-            .map_err(Failure::before_send)?;
         let token = match &inner.token_source {
             Some(ts) => Some(ts.access_token().await.map_err(Failure::before_send)?),
             None => None,

@@ -88,7 +88,8 @@ pub struct CallInfo<'a> {
 
 /// The engine's hook for pacing beyond one process: a fleet-wide lease of
 /// the vendor's quota shared by many workers (e.g. a token bucket in the
-/// database). Called before every attempt, after the client's own limiters;
+/// database). Called before every attempt, after the tenant's concurrency
+/// slot and before the client's own pauses and limiters;
 /// an error fails the call (typically `RateLimited { retry_after }` when
 /// the fleet's budget is spent).
 #[async_trait]
@@ -115,13 +116,13 @@ impl Pacer for NoPacer {
 /// Windows up to this long (in real vendor time) are paced smoothly; longer
 /// ones are budgets (see [`limiter_quota`]).
 const PACED_WINDOW: Duration = Duration::from_secs(60);
+#[cfg(test)]
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A declared limit turned into a governor quota, with time scaled.
 ///
 /// Scaling mirrors the simulators (`SimOptions::scaled`/`scaled_cap`): every
-/// window is `rate_scale` times shorter, and windows of a day or longer also
-/// hold `rate_scale` times fewer calls.
+/// window is `rate_scale` times shorter and keeps its real count of calls.
 ///
 /// Governor's GCRA is not a fixed window, and vendors count in fixed (or
 /// rolling) windows aligned to *their* clock. A bucket of burst `N` refilled
@@ -146,12 +147,7 @@ pub(crate) fn limiter_quota(limit: &RateLimit, scale: f64) -> Option<GovernorQuo
         1.0
     };
     let window = limit.per.div_f64(scale).max(Duration::from_millis(1));
-    let calls = if limit.per >= DAY {
-        ((f64::from(limit.calls)) / scale).ceil().max(1.0) as u32
-    } else {
-        limit.calls
-    };
-    let calls = NonZeroU32::new(calls)?;
+    let calls = NonZeroU32::new(limit.calls)?;
     let period = window / calls.get();
     let q = GovernorQuota::with_period(period.max(Duration::from_nanos(1)))?;
     Some(if limit.per <= PACED_WINDOW {
@@ -308,12 +304,12 @@ mod tests {
         assert_eq!(q.burst_size().get(), 1);
         let q = limiter_quota(&rl(60, Duration::from_secs(60)), 10.0).unwrap();
         assert_eq!(q.replenish_interval(), Duration::from_millis(100));
-        // Xero day: 5,000/day → a budget of 5,000; at scale 100: 50 per 864 s
+        // Xero day: 5,000/day → a budget of 5,000; at scale 100: 5,000 per 864 s
         let q = limiter_quota(&rl(5000, DAY), 1.0).unwrap();
         assert_eq!(q.burst_size().get(), 5000);
         let q = limiter_quota(&rl(5000, DAY), 100.0).unwrap();
-        assert_eq!(q.burst_size().get(), 50);
-        assert_eq!(q.replenish_interval(), Duration::from_secs(864) / 50);
+        assert_eq!(q.burst_size().get(), 5000);
+        assert_eq!(q.replenish_interval(), Duration::from_secs(864) / 5000);
         assert!(limiter_quota(&rl(0, DAY), 1.0).is_none());
     }
 

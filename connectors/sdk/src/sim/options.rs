@@ -52,14 +52,13 @@ impl SimOptions {
         Duration::from_secs_f64((real.as_secs_f64() / scale).max(0.001))
     }
 
-    /// A daily cap scaled with time: a day `rate_scale` times shorter holds
-    /// proportionally fewer calls (never fewer than 1).
+    /// A daily cap in scaled time. The day itself is `rate_scale` times shorter
+    /// (see [`SimOptions::scaled`]) and keeps its real count, exactly like the
+    /// minute window keeps its 60 calls: every limit keeps its ratio to every
+    /// other, so a client paced for the real vendor is paced right for the
+    /// simulator. Dividing the cap as well would make a 60x demo hit Xero's
+    /// daily cap after 84 calls, a limit no real day has.
     pub fn scaled_cap(&self, real: u64) -> u64 {
-        let scale = if self.rate_scale > 0.0 {
-            self.rate_scale
-        } else {
-            1.0
-        };
-        ((real as f64) / scale).ceil().max(1.0) as u64
+        real
     }
 }

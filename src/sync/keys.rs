@@ -1,0 +1,165 @@
+//! Idempotency keys: one row per intended target write, `started → sent → done | failed`.
+//!
+//! The key is derived from (pair, mapping version, source record key, payload hash), so
+//! the same intended effect always has the same key, whichever job, retry or process
+//! performs it. The row moves to `sent` (committed) *before* the vendor call and to
+//! `done` in the same transaction that records the link, so after any crash the state
+//! says exactly what is known:
+//! - `started`: never sent — safe to send;
+//! - `sent`: maybe written — look the record up by its external reference first and
+//!   only resend (with the same vendor idempotency key) if it is not there;
+//! - `done`: written — nothing to do;
+//! - `failed`: refused by the vendor — a retry after a fix supersedes it.
+
+use crate::store::{Exec, execute, fetch_all};
+use crate::time::now_ms;
+use sqlx::QueryBuilder;
+use std::collections::HashMap;
+
+/// The key of one intended write.
+pub fn derive(pair: &str, mapping_version: &str, source_key: &str, payload_hash: &str) -> String {
+    super::digest(format!("{pair}\n{mapping_version}\n{source_key}\n{payload_hash}").as_bytes())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyRow {
+    pub key: String,
+    pub state: String,
+    pub payload_digest: String,
+    pub target_id: Option<String>,
+    pub job_id: Option<String>,
+    /// State of the job that owns the key (`None`: no such job any more).
+    pub job_state: Option<String>,
+}
+
+/// Key rows with the state of their owning job.
+pub async fn get_many(
+    mut exec: Exec<'_>,
+    keys: &[String],
+) -> Result<HashMap<String, KeyRow>, sqlx::Error> {
+    let mut out = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(500) {
+        macro_rules! run {
+            ($db:ty, $c:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT k.key, k.state, k.payload_digest, k.target_id, k.job_id, \
+                     j.state AS job_state FROM idempotency_keys k \
+                     LEFT JOIN job_log j ON j.id = k.job_id WHERE k.key IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for k in chunk {
+                    sep.push_bind(k);
+                }
+                qb.push(")");
+                qb.build_query_as::<KeyRow>().fetch_all(&mut **$c).await?
+            }};
+        }
+        let rows = match &mut exec {
+            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
+            Exec::Postgres(c) => run!(sqlx::Postgres, c),
+        };
+        out.extend(rows.into_iter().map(|r| (r.key.clone(), r)));
+    }
+    Ok(out)
+}
+
+/// Claims a key for this job in state `started`. Atomic: a new key is inserted; an
+/// existing one is taken over only when it failed, is this job's own, or belongs to a
+/// job that is no longer pending or running. Returns false when another live job
+/// owns it — that job is writing the same record right now.
+pub async fn claim(
+    exec: Exec<'_>,
+    key: &str,
+    pair: &str,
+    mapping: &str,
+    source_key: &str,
+    payload_digest: &str,
+    job_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let n = execute!(
+        exec,
+        "INSERT INTO idempotency_keys (key, pair, source_key, state, payload_digest, job_id, \
+         mapping, created_at, updated_at) VALUES ($1, $2, $3, 'started', $4, $5, $6, $7, $7) \
+         ON CONFLICT (key) DO UPDATE SET state = 'started', job_id = excluded.job_id, \
+         error = NULL, updated_at = excluded.updated_at \
+         WHERE idempotency_keys.state <> 'done' AND (idempotency_keys.state = 'failed' \
+         OR idempotency_keys.job_id = excluded.job_id OR idempotency_keys.job_id IS NULL \
+         OR NOT EXISTS (SELECT 1 FROM job_log j WHERE j.id = idempotency_keys.job_id \
+         AND j.state IN ('pending', 'running')))",
+        key,
+        pair,
+        source_key,
+        payload_digest,
+        job_id,
+        mapping,
+        now
+    )?;
+    Ok(n > 0)
+}
+
+/// Marks keys `sent`: committed before the vendor call.
+pub async fn mark_sent(exec: Exec<'_>, keys: &[String], job_id: &str) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let mut exec = exec;
+    for k in keys {
+        execute!(
+            exec.reborrow(),
+            "UPDATE idempotency_keys SET state = 'sent', job_id = $2, updated_at = $3 \
+             WHERE key = $1 AND state <> 'done'",
+            k,
+            job_id,
+            now
+        )?;
+    }
+    Ok(())
+}
+
+pub async fn mark_done(
+    exec: Exec<'_>,
+    key: &str,
+    target_id: &str,
+    response_digest: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    execute!(
+        exec,
+        "UPDATE idempotency_keys SET state = 'done', target_id = $2, response_digest = $3, \
+         error = NULL, updated_at = $4 WHERE key = $1",
+        key,
+        target_id,
+        response_digest,
+        now_ms()
+    )
+    .map(|_| ())
+}
+
+pub async fn mark_failed(exec: Exec<'_>, key: &str, error: &str) -> Result<(), sqlx::Error> {
+    execute!(
+        exec,
+        "UPDATE idempotency_keys SET state = 'failed', error = $2, updated_at = $3 WHERE key = $1",
+        key,
+        error,
+        now_ms()
+    )
+    .map(|_| ())
+}
+
+/// Keys of a pair still in flight (`started`/`sent`) for these source keys: the plan
+/// leaves such records to the job that owns them instead of pushing them twice.
+pub async fn in_flight(exec: Exec<'_>, pair: &str) -> Result<Vec<String>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        key: String,
+    }
+    Ok(fetch_all!(
+        exec,
+        Row,
+        "SELECT k.key FROM idempotency_keys k JOIN job_log j ON j.id = k.job_id \
+         WHERE k.pair = $1 AND k.state IN ('started', 'sent') \
+         AND j.state IN ('pending', 'running', 'failed')",
+        pair
+    )?
+    .into_iter()
+    .map(|r| r.key)
+    .collect())
+}

@@ -1,0 +1,91 @@
+//! Links: which target record each source record became, and what was last pushed.
+
+use crate::store::{Exec, execute};
+use crate::time::now_ms;
+use sqlx::QueryBuilder;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkRow {
+    pub source_key: String,
+    pub target_object: String,
+    pub target_id: Option<String>,
+    pub mapping_version: Option<String>,
+    pub pushed_hash: Option<String>,
+    pub pushed_payload: Option<String>,
+    pub target_version: Option<String>,
+}
+
+/// The links of these source keys for one mapping of a pair.
+pub async fn get_many(
+    mut exec: Exec<'_>,
+    pair: &str,
+    mapping: &str,
+    keys: &[String],
+) -> Result<HashMap<String, LinkRow>, sqlx::Error> {
+    let mut out = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(500) {
+        macro_rules! run {
+            ($db:ty, $c:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT source_key, target_object, target_id, mapping_version, pushed_hash, \
+                     pushed_payload, target_version FROM links WHERE pair = ",
+                );
+                qb.push_bind(pair);
+                qb.push(" AND mapping = ");
+                qb.push_bind(mapping);
+                qb.push(" AND source_key IN (");
+                let mut sep = qb.separated(", ");
+                for k in chunk {
+                    sep.push_bind(k);
+                }
+                qb.push(")");
+                qb.build_query_as::<LinkRow>().fetch_all(&mut **$c).await?
+            }};
+        }
+        let rows = match &mut exec {
+            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
+            Exec::Postgres(c) => run!(sqlx::Postgres, c),
+        };
+        out.extend(rows.into_iter().map(|r| (r.source_key.clone(), r)));
+    }
+    Ok(out)
+}
+
+/// What a successful write leaves behind.
+pub struct LinkWrite<'a> {
+    pub pair: &'a str,
+    pub mapping: &'a str,
+    pub source_key: &'a str,
+    pub target_object: &'a str,
+    pub target_id: &'a str,
+    pub mapping_version: &'a str,
+    pub pushed_hash: &'a str,
+    pub pushed_payload: &'a str,
+    pub target_version: Option<&'a str>,
+}
+
+pub async fn upsert(exec: Exec<'_>, l: &LinkWrite<'_>) -> Result<(), sqlx::Error> {
+    execute!(
+        exec,
+        "INSERT INTO links (pair, mapping, source_key, target_object, target_id, \
+         mapping_version, pushed_hash, pushed_at, pushed_payload, target_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (pair, mapping, source_key) DO UPDATE SET \
+         target_object = excluded.target_object, target_id = excluded.target_id, \
+         mapping_version = excluded.mapping_version, pushed_hash = excluded.pushed_hash, \
+         pushed_at = excluded.pushed_at, pushed_payload = excluded.pushed_payload, \
+         target_version = excluded.target_version",
+        l.pair,
+        l.mapping,
+        l.source_key,
+        l.target_object,
+        l.target_id,
+        l.mapping_version,
+        l.pushed_hash,
+        now_ms(),
+        l.pushed_payload,
+        l.target_version
+    )
+    .map(|_| ())
+}

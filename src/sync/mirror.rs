@@ -1,0 +1,197 @@
+//! The mirror: our copy of every source record, with a content hash, and the cursors
+//! that say where each incremental pull resumes.
+//!
+//! Pages are upserted with multi-row statements (one round trip per 100 records) and
+//! a row is only rewritten when its content hash changed, so re-reading the overlap
+//! window of an incremental pull costs no writes.
+
+use crate::store::{Exec, execute, fetch_all, fetch_optional};
+use crate::time::now_ms;
+use ledgerbridge_sdk::model::{CrmObject, CrmRecord};
+use sqlx::QueryBuilder;
+
+/// Rows per multi-row statement (9 binds each, far under both backends' limits).
+const CHUNK: usize = 100;
+
+/// One mirrored record.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MirrorRow {
+    pub record_key: String,
+    pub content_hash: String,
+    pub payload: String,
+    pub deleted: bool,
+}
+
+impl MirrorRow {
+    pub fn record(&self) -> Result<CrmRecord, String> {
+        serde_json::from_str(&self.payload)
+            .map_err(|e| format!("mirror row {} is unreadable: {e}", self.record_key))
+    }
+}
+
+struct Prepared {
+    object: &'static str,
+    key: String,
+    hash: String,
+    payload: String,
+    deleted: bool,
+    version: String,
+    updated_at: i64,
+}
+
+/// Upserts a page of records; returns how many rows were new or changed.
+pub async fn upsert(
+    mut exec: Exec<'_>,
+    connection: &str,
+    records: &[CrmRecord],
+) -> Result<u64, sqlx::Error> {
+    let now = now_ms();
+    let prepared: Vec<Prepared> = records
+        .iter()
+        .map(|r| {
+            let payload = serde_json::to_string(r).expect("records serialize");
+            Prepared {
+                object: r.object().as_str(),
+                key: r.key(),
+                hash: super::digest(payload.as_bytes()),
+                payload,
+                deleted: r.meta().archived,
+                version: r.meta().version.clone(),
+                updated_at: r.meta().updated_at.timestamp_millis(),
+            }
+        })
+        .collect();
+    let mut changed = 0;
+    for chunk in prepared.chunks(CHUNK) {
+        macro_rules! run {
+            ($db:ty, $c:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO records (connection, object, record_key, content_hash, payload, \
+                     deleted, source_version, source_updated_at, mirrored_at) ",
+                );
+                qb.push_values(chunk, |mut b, p| {
+                    b.push_bind(connection)
+                        .push_bind(p.object)
+                        .push_bind(&p.key)
+                        .push_bind(&p.hash)
+                        .push_bind(&p.payload)
+                        .push_bind(p.deleted)
+                        .push_bind(&p.version)
+                        .push_bind(p.updated_at)
+                        .push_bind(now);
+                });
+                qb.push(
+                    " ON CONFLICT (connection, object, record_key) DO UPDATE SET \
+                     content_hash = excluded.content_hash, payload = excluded.payload, \
+                     deleted = excluded.deleted, source_version = excluded.source_version, \
+                     source_updated_at = excluded.source_updated_at, \
+                     mirrored_at = excluded.mirrored_at \
+                     WHERE records.content_hash <> excluded.content_hash",
+                );
+                qb.build().execute(&mut **$c).await?.rows_affected()
+            }};
+        }
+        changed += match &mut exec {
+            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
+            Exec::Postgres(c) => run!(sqlx::Postgres, c),
+        };
+    }
+    Ok(changed)
+}
+
+/// Records by key (any objects of one connection); missing keys are left out.
+pub async fn load(
+    mut exec: Exec<'_>,
+    connection: &str,
+    keys: &[String],
+) -> Result<Vec<MirrorRow>, sqlx::Error> {
+    let mut out = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(500) {
+        macro_rules! run {
+            ($db:ty, $c:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT record_key, content_hash, payload, deleted FROM records \
+                     WHERE connection = ",
+                );
+                qb.push_bind(connection);
+                qb.push(" AND record_key IN (");
+                let mut sep = qb.separated(", ");
+                for k in chunk {
+                    sep.push_bind(k);
+                }
+                qb.push(")");
+                qb.build_query_as::<MirrorRow>()
+                    .fetch_all(&mut **$c)
+                    .await?
+            }};
+        }
+        out.extend(match &mut exec {
+            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
+            Exec::Postgres(c) => run!(sqlx::Postgres, c),
+        });
+    }
+    Ok(out)
+}
+
+/// Up to `limit` records of `object` with keys after `after`, in key order: the mirror
+/// is read in pages so a 100,000-record mirror is never in memory at once.
+pub async fn scan(
+    exec: Exec<'_>,
+    connection: &str,
+    object: CrmObject,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<MirrorRow>, sqlx::Error> {
+    fetch_all!(
+        exec,
+        MirrorRow,
+        "SELECT record_key, content_hash, payload, deleted FROM records \
+         WHERE connection = $1 AND object = $2 AND record_key > $3 \
+         ORDER BY record_key LIMIT $4",
+        connection,
+        object.as_str(),
+        after,
+        limit
+    )
+}
+
+/// The stored cursor of an incremental pull.
+pub async fn cursor(
+    exec: Exec<'_>,
+    connection: &str,
+    object: CrmObject,
+) -> Result<Option<String>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        cursor: String,
+    }
+    Ok(fetch_optional!(
+        exec,
+        Row,
+        "SELECT cursor FROM cursors WHERE connection = $1 AND object = $2",
+        connection,
+        object.as_str()
+    )?
+    .map(|r| r.cursor))
+}
+
+/// Stores a cursor — only ever after the page it follows is committed to the mirror,
+/// in the same transaction.
+pub async fn set_cursor(
+    exec: Exec<'_>,
+    connection: &str,
+    object: CrmObject,
+    cursor: &str,
+) -> Result<(), sqlx::Error> {
+    execute!(
+        exec,
+        "INSERT INTO cursors (connection, object, cursor, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (connection, object) DO UPDATE SET cursor = excluded.cursor, \
+         updated_at = excluded.updated_at",
+        connection,
+        object.as_str(),
+        cursor,
+        now_ms()
+    )
+    .map(|_| ())
+}
