@@ -206,6 +206,35 @@ async fn dry_run(config: &Config, db: &Db, pairs: &[String], args: &SyncArgs) ->
             eprintln!("error: pair {pair}: {e}");
             return ExitCode::FAILURE;
         }
+        // Cut-over: a create whose invoice already exists in the target is an adoption.
+        let refs: Vec<String> = items
+            .iter()
+            .filter(|i| {
+                i.action == Action::Create
+                    && i.target_object == ledgerbridge_sdk::model::FinanceObject::Invoice
+            })
+            .filter_map(|i| i.reference.clone())
+            .collect();
+        match rt.resolver.invoices(rt.target.as_ref(), None, &refs).await {
+            Ok(found) => {
+                for i in items.iter_mut() {
+                    if i.action == Action::Create
+                        && i.reference.as_ref().is_some_and(|r| found.contains_key(r))
+                    {
+                        i.action = Action::Adopt;
+                        i.changes = None;
+                        i.reason = Some(
+                            "an invoice with this reference already exists: it will be linked"
+                                .into(),
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("error: pair {pair}: looking up existing invoices: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
         if items.iter().any(|i| i.action == Action::Fail) {
             code = ExitCode::FAILURE;
         }

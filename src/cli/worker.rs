@@ -28,14 +28,22 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> ExitCode {
     if let Some(n) = args.concurrency {
         opts.concurrency = n as usize;
     }
+    let config = Arc::new(config);
+    // Each pair's `schedule` / `reconcile_schedule` fires here (once per tick fleet-wide).
+    let scheduler = tokio::spawn(crate::sync::schedule::run(
+        config.clone(),
+        db.clone(),
+        format!("worker-{}", std::process::id()),
+    ));
     let result = crate::queue::run_worker(
         db.clone(),
-        Arc::new(config),
+        config,
         Handlers::builtin(),
         opts,
         super::shutdown_signal(),
     )
     .await;
+    scheduler.abort();
     db.close().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,

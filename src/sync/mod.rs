@@ -15,8 +15,10 @@
 //! catches every dependency, while the comparison with `links.pushed_hash` keeps
 //! a no-op sync from writing anything.
 
+pub mod conflict;
 pub mod deadletters;
 pub mod keys;
+pub mod lifecycle;
 pub mod links;
 pub mod mirror;
 pub mod plan;
@@ -27,6 +29,7 @@ pub mod resolve;
 pub mod run;
 pub mod runs;
 pub mod runtime;
+pub mod schedule;
 
 use crate::queue::{Handlers, JobKind};
 use std::sync::Arc;

@@ -28,6 +28,23 @@ pub enum Action {
     Unchanged,
     Skip,
     Fail,
+    /// Dry run: an invoice already carrying our reference will be linked, not created.
+    Adopt,
+    /// The deal was deleted or no longer qualifies, and `on_delete = "void"`.
+    Void,
+    /// The same, recorded for reconciliation without touching the invoice.
+    Flag,
+}
+
+/// Marks a link whose invoice was voided or flagged because its deal went away.
+pub const LIFECYCLE: &str = "lifecycle:";
+
+/// Whether an action writes (or may write) to the target: it becomes a Push job.
+pub fn pushes(a: Action) -> bool {
+    matches!(
+        a,
+        Action::Create | Action::Update | Action::Void | Action::Flag
+    )
 }
 
 /// The plan for one record under one mapping.
@@ -45,6 +62,9 @@ pub struct PlanItem {
     /// The mapping error of a `fail`, for the dead letter.
     #[serde(skip)]
     pub error: Option<MapError>,
+    /// The external reference the record maps to (`HS-123`).
+    #[serde(skip)]
+    pub reference: Option<String>,
 }
 
 /// Which mirror records to plan.
@@ -150,13 +170,10 @@ async fn plan_rows(
 ) -> Result<(), JobError> {
     let store = |e: sqlx::Error| JobError::retryable(format!("database: {e}"));
     let mut records = Vec::with_capacity(rows.len());
+    let mut deleted = Vec::new();
     for row in &rows {
-        if row.deleted {
-            // Deleted in the source: lifecycle handling (flag / void) is the
-            // record-lifecycle issue's; nothing is pushed for it here.
-            continue;
-        }
         match row.record() {
+            Ok(r) if row.deleted => deleted.push(r),
             Ok(r) => records.push(r),
             Err(e) => return Err(JobError::permanent(e)),
         }
@@ -173,6 +190,7 @@ async fn plan_rows(
     for m in set.mappings().iter().filter(|m| m.enabled) {
         let source_keys: Vec<String> = records
             .iter()
+            .chain(&deleted)
             .filter(|r| r.object() == m.source)
             .map(CrmRecord::key)
             .collect();
@@ -195,18 +213,34 @@ async fn plan_rows(
                         .get(&mapping.name)
                         .map(|m| m.target)
                         .unwrap_or(FinanceObject::Invoice);
-                    PlanItem {
-                        key: key.clone(),
-                        mapping: mapping.name,
-                        target_object,
-                        action: Action::Skip,
-                        changes: None,
-                        reason: Some(reason),
-                        error: None,
+                    let link = link_maps.get(&mapping.name).and_then(|l| l.get(&key));
+                    match lifecycle(rt, target_object, link) {
+                        Some(action) => PlanItem {
+                            key: key.clone(),
+                            mapping: mapping.name,
+                            target_object,
+                            action,
+                            changes: None,
+                            reason: Some(format!("the deal no longer qualifies ({reason})")),
+                            error: None,
+                            reference: None,
+                        },
+                        None => PlanItem {
+                            key: key.clone(),
+                            mapping: mapping.name,
+                            target_object,
+                            action: Action::Skip,
+                            changes: None,
+                            reason: Some(reason),
+                            error: None,
+                            reference: None,
+                        },
                     }
                 }
                 Ok(Outcome::Record {
-                    mapping, mapped, ..
+                    mapping,
+                    mapped,
+                    key: reference,
                 }) => {
                     let target_object = set
                         .get(&mapping.name)
@@ -224,8 +258,15 @@ async fn plan_rows(
                         &key,
                         &hash,
                     ));
+                    let voided = link.is_some_and(|l| {
+                        l.pushed_hash
+                            .as_deref()
+                            .is_some_and(|h| h.starts_with(LIFECYCLE))
+                    });
                     let action = match (unchanged, link.and_then(|l| l.target_id.as_ref())) {
                         (true, _) => Action::Unchanged,
+                        // its invoice was voided when the deal went away: a new one
+                        (false, Some(_)) if voided => Action::Create,
                         (false, Some(_)) => Action::Update,
                         (false, None) => Action::Create,
                     };
@@ -245,6 +286,7 @@ async fn plan_rows(
                         changes,
                         reason: busy.then(|| "a push of this version is already in flight".into()),
                         error: None,
+                        reference: Some(reference),
                     }
                 }
                 Err(e) => PlanItem {
@@ -258,12 +300,60 @@ async fn plan_rows(
                     changes: None,
                     reason: Some(e.reason()),
                     error: Some(e),
+                    reference: None,
                 },
             };
             emit(item);
         }
     }
+    // Deleted in the source: their invoices are voided or flagged (`on_delete`).
+    for r in &deleted {
+        let key = r.key();
+        for m in set
+            .mappings()
+            .iter()
+            .filter(|m| m.enabled && m.source == r.object())
+        {
+            let link = link_maps.get(&m.id.name).and_then(|l| l.get(&key));
+            if let Some(action) = lifecycle(rt, m.target, link) {
+                emit(PlanItem {
+                    key: key.clone(),
+                    mapping: m.id.name.clone(),
+                    target_object: m.target,
+                    action,
+                    changes: None,
+                    reason: Some("the deal was deleted in the CRM".into()),
+                    error: None,
+                    reference: None,
+                });
+            }
+        }
+    }
     Ok(())
+}
+
+/// What happens to an invoice whose deal went away: void or flag per the pair's
+/// `on_delete`, once (a link already handled says so in its pushed hash). Only
+/// invoices: customers and notes stay as they are.
+fn lifecycle(
+    rt: &PairRuntime,
+    target: FinanceObject,
+    link: Option<&links::LinkRow>,
+) -> Option<Action> {
+    let link = link?;
+    link.target_id.as_ref()?;
+    if target != FinanceObject::Invoice
+        || link
+            .pushed_hash
+            .as_deref()
+            .is_some_and(|h| h.starts_with(LIFECYCLE))
+    {
+        return None;
+    }
+    Some(match rt.pair.on_delete {
+        crate::config::OnDelete::Void => Action::Void,
+        crate::config::OnDelete::Flag => Action::Flag,
+    })
 }
 
 /// Field-level differences between two JSON documents: `{"path": {"from", "to"}}`.

@@ -166,7 +166,7 @@ pub async fn enqueue_plan(
     let mut failures = Vec::new();
     for i in items {
         match i.action {
-            Action::Create | Action::Update => {
+            a if plan::pushes(a) => {
                 counters.planned += 1;
                 work.entry((target_rank(i.target_object), i.mapping.clone()))
                     .or_default()
@@ -175,6 +175,7 @@ pub async fn enqueue_plan(
             Action::Unchanged => counters.unchanged += 1,
             Action::Skip => counters.skipped += 1,
             Action::Fail => failures.push(i),
+            _ => {}
         }
     }
     let mut tx = ctx.db.begin().await.map_err(db_err)?;

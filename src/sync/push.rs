@@ -16,10 +16,11 @@
 use super::deadletters;
 use super::keys::{self, KeyRow};
 use super::links::{self, LinkRow, LinkWrite};
-use super::plan::payload_of;
+use super::plan::{LIFECYCLE, payload_of};
 use super::related::{RelatedSet, source_record};
 use super::runs::{self, Counters};
 use super::runtime::{PairRuntime, Runtimes, job_error};
+use crate::config::OnConflict;
 use crate::queue::job::PushJob;
 use crate::queue::{Job, JobContext, JobError, JobHandler};
 use crate::store::DbTx;
@@ -77,6 +78,8 @@ struct Item {
     key: String,
     /// The target record this source record already became (update), if any.
     target_id: Option<String>,
+    /// What we pushed last time (conflict detection on updates).
+    old_payload: Option<String>,
 }
 
 /// Pushes one batch.
@@ -95,7 +98,8 @@ async fn push(
     };
     let version = mapping.id.version.clone();
     let target_object = mapping.target;
-    let items = map_records(rt, ctx, &set, &p.mapping, &p.record_keys, counters).await?;
+    let (items, gone) = map_records(rt, ctx, &set, &p.mapping, &p.record_keys, counters).await?;
+    super::lifecycle::handle(rt, ctx, &p.mapping, &version, gone, counters).await?;
     if items.is_empty() {
         return Ok(());
     }
@@ -123,31 +127,64 @@ async fn map_records(
     mapping: &str,
     record_keys: &[String],
     counters: &mut Counters,
-) -> Result<Vec<Item>, JobError> {
+) -> Result<(Vec<Item>, Vec<super::lifecycle::Gone>), JobError> {
     let m = set.get(mapping).expect("checked by the caller");
     let mut c = ctx.db.conn().await.map_err(db_err)?;
     let rows = super::mirror::load(c.exec(), &rt.source_connection, record_keys)
         .await
         .map_err(db_err)?;
     let mut records = Vec::with_capacity(rows.len());
-    for r in rows.iter().filter(|r| !r.deleted) {
-        records.push(r.record().map_err(JobError::permanent)?);
+    let mut deleted = Vec::new();
+    for r in &rows {
+        let rec = r.record().map_err(JobError::permanent)?;
+        if r.deleted {
+            deleted.push(rec.key());
+        } else {
+            records.push(rec);
+        }
     }
     let related = RelatedSet::load(c.exec(), &rt.source_connection, &records)
         .await
         .map_err(db_err)?;
-    let source_keys: Vec<String> = records.iter().map(CrmRecord::key).collect();
+    let mut source_keys: Vec<String> = records.iter().map(CrmRecord::key).collect();
+    source_keys.extend(deleted.iter().cloned());
     let own_links = links::get_many(c.exec(), &rt.pair.name, mapping, &source_keys)
         .await
         .map_err(db_err)?;
     let mut items = Vec::with_capacity(records.len());
+    let mut gone = Vec::new();
+    // A linked invoice whose deal went away (once: handled links are marked).
+    let went_away = |key: &str, reason: String| -> Option<super::lifecycle::Gone> {
+        let l = own_links.get(key)?;
+        let id = l.target_id.clone()?;
+        let handled = l
+            .pushed_hash
+            .as_deref()
+            .is_some_and(|h| h.starts_with(LIFECYCLE));
+        (m.target == FinanceObject::Invoice && !handled).then(|| super::lifecycle::Gone {
+            source_key: key.to_string(),
+            invoice_id: id,
+            reason,
+        })
+    };
+    for key in &deleted {
+        gone.extend(went_away(key, "the deal was deleted in the CRM".into()));
+    }
     for r in &records {
         let contacts = related.contacts_of(r);
         let rel = related.related(r, &contacts);
         let source_key = r.key();
         match set.evaluate_one(mapping, source_record(r), &rel, &rt.settings) {
             None => {}
-            Some(Ok(Outcome::Skip { .. })) => counters.skipped += 1,
+            Some(Ok(Outcome::Skip { reason, .. })) => {
+                match went_away(
+                    &source_key,
+                    format!("the deal no longer qualifies ({reason})"),
+                ) {
+                    Some(g) => gone.push(g),
+                    None => counters.skipped += 1,
+                }
+            }
             Some(Ok(Outcome::Record { mapped, .. })) => {
                 let (payload, hash) = payload_of(&mapped);
                 let link = own_links.get(&source_key);
@@ -158,9 +195,19 @@ async fn map_records(
                     counters.unchanged += 1;
                     continue;
                 }
+                // An invoice voided when its deal went away is not updated: the
+                // deal that came back gets a new one.
+                let voided = link.is_some_and(|l: &LinkRow| {
+                    l.pushed_hash
+                        .as_deref()
+                        .is_some_and(|h| h.starts_with(LIFECYCLE))
+                });
                 items.push(Item {
                     key: keys::derive(&rt.pair.name, &m.id.version, &source_key, &hash),
-                    target_id: link.and_then(|l: &LinkRow| l.target_id.clone()),
+                    target_id: link.and_then(|l| l.target_id.clone()).filter(|_| !voided),
+                    old_payload: link
+                        .and_then(|l| l.pushed_payload.clone())
+                        .filter(|_| !voided),
                     source_key,
                     mapped,
                     payload,
@@ -186,7 +233,7 @@ async fn map_records(
             }
         }
     }
-    Ok(items)
+    Ok((items, gone))
 }
 
 /// A write ready to send: the item and its finished target record.
@@ -306,6 +353,34 @@ fn write<'a>(
                     done.insert(it.source_key.clone(), id);
                 }
                 Prepared::Nothing => counters.unchanged += 1,
+                Prepared::Flag(why) => {
+                    let mut c = ctx.db.conn().await.map_err(db_err)?;
+                    if super::lifecycle::flag(
+                        c.exec(),
+                        &rt.pair.name,
+                        mapping,
+                        &it.source_key,
+                        &why,
+                    )
+                    .await
+                    .map_err(db_err)?
+                    {
+                        counters.flagged += 1;
+                        tracing::warn!(record_key = %it.source_key, "{why}");
+                    } else {
+                        counters.unchanged += 1;
+                    }
+                }
+                Prepared::Accept(why) => {
+                    let mut tx = ctx.db.begin().await.map_err(db_err)?;
+                    let id = it.target_id.clone().unwrap_or_default();
+                    link(&mut tx, rt, mapping, version, target_object, &it, &id, None).await?;
+                    super::lifecycle::flag(tx.exec(), &rt.pair.name, mapping, &it.source_key, &why)
+                        .await
+                        .map_err(db_err)?;
+                    tx.commit().await.map_err(db_err)?;
+                    counters.flagged += 1;
+                }
                 Prepared::Fail(reason) => {
                     let mut c = ctx.db.conn().await.map_err(db_err)?;
                     if deadletters::record(
@@ -535,6 +610,10 @@ async fn recover(rt: &PairRuntime, w: &Ready) -> Result<Option<String>, JobError
 }
 
 enum Prepared {
+    /// Not written: recorded for reconciliation (conflict, paid invoice).
+    Flag(String),
+    /// Not written, and the target's version is taken as the pushed one.
+    Accept(String),
     Ready(Box<Ready>),
     /// Already in the target (cut-over): link, don't write.
     Adopt(String),
@@ -602,11 +681,80 @@ async fn prepare(
                 .invoices(rt.target.as_ref(), run, &refs)
                 .await
                 .map_err(|e| job_error("invoice lookup", e))?;
+            // Updates: was the invoice edited in the finance system since our push?
+            let update_ids: Vec<String> =
+                items.iter().filter_map(|it| it.target_id.clone()).collect();
+            let current: HashMap<String, ledgerbridge_sdk::model::TargetInvoice> =
+                if update_ids.is_empty() {
+                    HashMap::new()
+                } else {
+                    rt.target
+                        .get_invoices(&update_ids)
+                        .await
+                        .map_err(|e| job_error("invoice read", e))?
+                        .into_iter()
+                        .map(|i| (i.id.clone(), i))
+                        .collect()
+                };
             for it in items {
                 let Mapped::Invoice(d) = it.mapped.clone() else {
                     out.push((it, Prepared::Fail("not an invoice mapping".into())));
                     continue;
                 };
+                if let (Some(id), Some(old)) = (&it.target_id, &it.old_payload) {
+                    match current.get(id) {
+                        Some(inv) if !inv.status.is_live() => {
+                            let why = format!(
+                                "invoice {} is {} in {}: not updated",
+                                inv.number.as_deref().unwrap_or(id),
+                                inv.status.as_str(),
+                                rt.target_connection
+                            );
+                            out.push((it, Prepared::Flag(why)));
+                            continue;
+                        }
+                        Some(inv)
+                            if inv.status == InvoiceStatus::Paid || !inv.amount_paid.is_zero() =>
+                        {
+                            let why = format!(
+                                "invoice {} is paid or part-paid: not changed (a credit note is the accountant's call)",
+                                inv.number.as_deref().unwrap_or(id)
+                            );
+                            out.push((it, Prepared::Flag(why)));
+                            continue;
+                        }
+                        Some(inv) => {
+                            let edited = super::conflict::edited_fields(old, inv);
+                            if !edited.is_empty() {
+                                let why = format!(
+                                    "invoice {} was edited in {} after our last push ({})",
+                                    inv.number.as_deref().unwrap_or(id),
+                                    rt.target_connection,
+                                    edited.join(", ")
+                                );
+                                match rt.pair.on_conflict {
+                                    OnConflict::SourceWins => {
+                                        tracing::info!(record_key = %it.source_key, "{why}; on_conflict = source_wins: overwriting");
+                                    }
+                                    OnConflict::Flag => {
+                                        out.push((it, Prepared::Flag(why)));
+                                        continue;
+                                    }
+                                    OnConflict::TargetWins => {
+                                        out.push((
+                                            it,
+                                            Prepared::Accept(format!(
+                                                "{why}; on_conflict = target_wins: kept"
+                                            )),
+                                        ));
+                                        continue;
+                                    }
+                                }
+                            }
+                        }
+                        None => {}
+                    }
+                }
                 if it.target_id.is_none()
                     && let Some(inv) = existing.get(&d.reference)
                 {
@@ -825,7 +973,7 @@ async fn resolve_customers(
         let mut waited = 0;
         loop {
             let mut sub = Counters::default();
-            let citems = map_records(rt, ctx, set, &m.id.name, &ks, &mut sub).await?;
+            let (citems, _) = map_records(rt, ctx, set, &m.id.name, &ks, &mut sub).await?;
             let res = write(
                 rt,
                 ctx,
