@@ -195,3 +195,46 @@ pub async fn set_cursor(
     )
     .map(|_| ())
 }
+
+/// Keys of the records of `object` not marked deleted.
+pub async fn live_keys(
+    exec: Exec<'_>,
+    connection: &str,
+    object: CrmObject,
+) -> Result<Vec<String>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        record_key: String,
+    }
+    Ok(fetch_all!(
+        exec,
+        Row,
+        "SELECT record_key FROM records WHERE connection = $1 AND object = $2 AND deleted = FALSE",
+        connection,
+        object.as_str()
+    )?
+    .into_iter()
+    .map(|r| r.record_key)
+    .collect())
+}
+
+/// Marks records deleted in the source (their payload stays, for the lifecycle step).
+pub async fn mark_deleted(
+    mut exec: Exec<'_>,
+    connection: &str,
+    keys: &[String],
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    for k in keys {
+        execute!(
+            exec.reborrow(),
+            "UPDATE records SET deleted = TRUE, content_hash = $3, mirrored_at = $4 \
+             WHERE connection = $1 AND record_key = $2",
+            connection,
+            k,
+            format!("deleted:{now}"),
+            now
+        )?;
+    }
+    Ok(())
+}

@@ -17,7 +17,7 @@ use crate::queue::{Job, JobContext, JobError, JobHandler, enqueue_in_tx};
 use futures::StreamExt;
 use ledgerbridge_sdk::Cursor;
 use ledgerbridge_sdk::model::CrmObject;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 /// Push jobs never carry fewer records than this, whatever the target's batch size
@@ -118,10 +118,17 @@ async fn pull_object(
             .map_err(db_err)?
             .map(Cursor::new)
     };
+    // A full listing also tells what is gone: records it no longer returns were
+    // deleted (HubSpot's search, which incremental pulls use, never returns them).
+    let listing_all = since.is_none();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut pages = rt.source.list_changed(object, since.as_ref());
     let mut n = 0i64;
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| job_error(&format!("pull {}", object.as_str()), e))?;
+        if listing_all {
+            seen.extend(page.records.iter().map(|r| r.key()));
+        }
         let mut tx = db.begin().await.map_err(db_err)?;
         mirror::upsert(tx.exec(), &rt.source_connection, &page.records)
             .await
@@ -136,6 +143,22 @@ async fn pull_object(
         .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         n += page.records.len() as i64;
+    }
+    drop(pages);
+    if listing_all {
+        let mut c = db.conn().await.map_err(db_err)?;
+        let gone: Vec<String> = mirror::live_keys(c.exec(), &rt.source_connection, object)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .filter(|k| !seen.contains(k))
+            .collect();
+        if !gone.is_empty() {
+            mirror::mark_deleted(c.exec(), &rt.source_connection, &gone)
+                .await
+                .map_err(db_err)?;
+            tracing::info!(connection = %rt.source_connection, object = object.as_str(), records = gone.len(), "no longer in the source: marked deleted");
+        }
     }
     tracing::info!(connection = %rt.source_connection, object = object.as_str(), records = n, "pulled");
     Ok(n)
