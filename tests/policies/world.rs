@@ -18,6 +18,7 @@ pub const WON: [&str; 2] = ["closedwon", "24135793"];
 pub struct World {
     _hubspot: RunningSim,
     _xero: RunningSim,
+    pub xero_sim: ledgerbridge_xero::sim::SimHandle,
     pub hubspot_url: String,
     pub xero_url: String,
     pub dir: tempfile::TempDir,
@@ -40,7 +41,7 @@ pub async fn world(deals: usize, pair_extra: &str) -> World {
     let (hubspot, _) = ledgerbridge_hubspot::sim::spawn("127.0.0.1:0", opts.clone())
         .await
         .unwrap();
-    let (xero, _) = ledgerbridge_xero::sim::spawn("127.0.0.1:0", opts)
+    let (xero, xero_sim) = ledgerbridge_xero::sim::spawn("127.0.0.1:0", opts)
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -106,6 +107,7 @@ poll_interval_ms = 20
         xero_url: xero.base_url.clone(),
         _hubspot: hubspot,
         _xero: xero,
+        xero_sim,
         dir,
         config_path,
         config: Arc::new(config),
