@@ -5,15 +5,20 @@
 //!
 //! Map of the modules (one idea each):
 //! - [`config`]: the `ledgerbridge.toml` contract, loading with env overrides, `env:` values.
+//! - [`audit`]: the hash-chained audit log of writes (append, verify, list).
+//! - [`lease`]: per-tenant leases so a fleet of workers keeps a vendor's rate limit.
+//! - [`sync`]: the pipeline — pull, plan, push, write-back, schedules.
 //! - [`check`]: `ledgerbridge check` — every problem as `file:line: message`.
 //! - [`store`]: the database (SQLite or PostgreSQL), our migrations, table access.
 //! - [`queue`]: logical jobs on top of apalis, retries, dead letters, the worker.
 //! - [`logging`]: tracing setup (text or JSON, `RUST_LOG`).
 //! - [`cli`]: the `ledgerbridge` subcommands, one file each.
 
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod lease;
 pub mod logging;
 pub mod queue;
 pub mod store;

@@ -1,13 +1,21 @@
-//! `ledgerbridge audit verify|list` — arrives with issue 8.
+//! `ledgerbridge audit verify|list`
 
 use super::Ctx;
+use crate::audit::{self, ListFilter, Verdict};
+use crate::time::rfc3339;
+use chrono::{DateTime, NaiveDate};
 use clap::{Args, Subcommand};
+use serde::Serialize;
+use std::io::Write;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 #[command(
     long_about = "The hash-chained audit log of every write to a finance system and every \
-write-back to a CRM. Arrives with issue 8."
+write-back to a CRM. Each entry holds the hash of the one before, so `verify` finds the first \
+entry edited, deleted or inserted out of order (exit 1), or prints how many entries it checked \
+and the head as SEQ:HASH (exit 0): keep that somewhere else and pass it back with `--anchor` \
+later to make a rewrite of the whole log detectable too."
 )]
 pub struct AuditArgs {
     #[command(subcommand)]
@@ -17,20 +25,168 @@ pub struct AuditArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuditCmd {
     /// Walk the chain; name the first row edited, deleted or out of order (exit 1)
-    Verify,
-    /// List entries
+    Verify {
+        /// Print the verdict as JSON
+        #[arg(long)]
+        json: bool,
+        /// A head printed by an earlier verify (SEQ:HASH): the chain must still pass
+        /// through it, which catches a log rewritten from scratch
+        #[arg(long, value_name = "SEQ:HASH")]
+        anchor: Option<audit::Anchor>,
+    },
+    /// List entries, oldest first
     List {
+        /// One JSON array (fields: seq, at, connection, action, source_key, target_id,
+        /// payload_digest, prev_hash, hash)
         #[arg(long)]
         json: bool,
         /// Only entries for this source key
         #[arg(long, value_name = "K")]
         key: Option<String>,
-        /// Only entries since this time (RFC 3339 or YYYY-MM-DD)
-        #[arg(long, value_name = "T")]
-        since: Option<String>,
+        /// Only entries since this time (RFC 3339 or YYYY-MM-DD, UTC)
+        #[arg(long, value_name = "T", value_parser = parse_since)]
+        since: Option<i64>,
     },
 }
 
-pub async fn run(_ctx: &Ctx, _args: AuditArgs) -> ExitCode {
-    super::not_available("the audit log arrives with", "issue 8")
+/// RFC 3339, or a date meaning its midnight UTC; epoch milliseconds.
+fn parse_since(s: &str) -> Result<i64, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
+        .ok_or_else(|| format!("{s:?} is neither RFC 3339 nor YYYY-MM-DD"))
+}
+
+pub async fn run(ctx: &Ctx, args: AuditArgs) -> ExitCode {
+    let (_config, db) = match ctx.open().await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let code = match args.cmd {
+        AuditCmd::Verify { json, anchor } => verify(&db, json, anchor.as_ref()).await,
+        AuditCmd::List { json, key, since } => {
+            let f = ListFilter {
+                source_key: key,
+                since_ms: since,
+            };
+            list(&db, &f, json).await
+        }
+    };
+    db.close().await;
+    code
+}
+
+async fn verify(db: &crate::store::Db, json: bool, anchor: Option<&audit::Anchor>) -> ExitCode {
+    let verdict = match audit::verify_anchored(db, anchor).await {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&verdict).unwrap_or_default()
+        );
+    }
+    match verdict {
+        Verdict::Intact { entries, head } => {
+            if !json {
+                println!("audit log intact: {entries} entries verified, head {head}");
+            }
+            ExitCode::SUCCESS
+        }
+        Verdict::Broken(b) => {
+            if !json {
+                println!("audit log broken at seq {}: {b}", b.seq);
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An entry as printed: the time as RFC 3339.
+#[derive(Serialize)]
+struct Shown<'a> {
+    seq: i64,
+    at: String,
+    connection: &'a str,
+    action: &'a str,
+    source_key: Option<&'a str>,
+    target_id: Option<&'a str>,
+    payload_digest: Option<&'a str>,
+    prev_hash: &'a str,
+    hash: &'a str,
+}
+
+async fn list(db: &crate::store::Db, f: &ListFilter, json: bool) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let mut after = 0i64;
+    let mut first = true;
+    if json {
+        let _ = write!(out, "[");
+    }
+    loop {
+        let rows = match db.conn().await {
+            Ok(mut c) => audit::page(c.exec(), f, after, 1000).await,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: database: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        for r in &rows {
+            let s = Shown {
+                seq: r.seq,
+                at: rfc3339(r.at),
+                connection: &r.connection,
+                action: &r.action,
+                source_key: r.source_key.as_deref(),
+                target_id: r.target_id.as_deref(),
+                payload_digest: r.payload_digest.as_deref(),
+                prev_hash: &r.prev_hash,
+                hash: &r.hash,
+            };
+            let _ = if json {
+                let sep = if first { "\n  " } else { ",\n  " };
+                write!(
+                    out,
+                    "{sep}{}",
+                    serde_json::to_string(&s).unwrap_or_default()
+                )
+            } else {
+                writeln!(
+                    out,
+                    "{:>8}  {}  {:<14} {:<18} {:<24} {:<24} {}",
+                    s.seq,
+                    s.at,
+                    s.connection,
+                    s.action,
+                    s.source_key.unwrap_or("-"),
+                    s.target_id.unwrap_or("-"),
+                    &s.hash[..s.hash.len().min(16)]
+                )
+            };
+            first = false;
+        }
+    }
+    if json {
+        let _ = writeln!(out, "{}]", if first { "" } else { "\n" });
+    } else if first {
+        let _ = writeln!(out, "no audit entries");
+    }
+    ExitCode::SUCCESS
 }

@@ -304,6 +304,9 @@ pub struct WorkerConfig {
     pub backoff_max_secs: u64,
     /// How long a graceful stop waits for running jobs before leaving them to be re-run.
     pub shutdown_timeout_secs: u64,
+    /// Lifetime of a worker's lease on a target tenant's rate limit (renewed every third
+    /// of it while in use): a worker that dies frees its tenants within this time.
+    pub lease_ttl_secs: u64,
 }
 
 impl Default for WorkerConfig {
@@ -316,6 +319,7 @@ impl Default for WorkerConfig {
             backoff_base_ms: 1000,
             backoff_max_secs: 300,
             shutdown_timeout_secs: 30,
+            lease_ttl_secs: 5,
         }
     }
 }

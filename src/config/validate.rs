@@ -256,6 +256,12 @@ pub fn validate(c: &Config) -> Vec<Problem> {
             "max_attempts must be at least 1".into(),
         );
     }
+    if w.lease_ttl_secs == 0 {
+        push(
+            path!["worker", "lease_ttl_secs"],
+            "lease_ttl_secs must be at least 1".into(),
+        );
+    }
     out
 }
 

@@ -137,6 +137,18 @@ pub async fn handle(
                 )
                 .await
                 .map_err(db_err)?;
+                crate::audit::append(
+                    &mut tx,
+                    &crate::audit::AuditEntry {
+                        connection: rt.target_connection.clone(),
+                        action: format!("invoice.{}", status.as_str().to_lowercase()),
+                        source_key: Some(g.source_key.clone()),
+                        target_id: Some(g.invoice_id.clone()),
+                        payload_digest: Some(key.clone()),
+                    },
+                )
+                .await
+                .map_err(db_err)?;
                 tx.commit().await.map_err(db_err)?;
                 counters.voided += 1;
                 tracing::info!(record_key = %g.source_key, invoice = %g.invoice_id, status = status.as_str(), "invoice voided: its deal went away");

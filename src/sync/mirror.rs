@@ -161,6 +161,15 @@ pub async fn cursor(
     connection: &str,
     object: CrmObject,
 ) -> Result<Option<String>, sqlx::Error> {
+    cursor_of(exec, connection, object.as_str()).await
+}
+
+/// The stored cursor of any listing (`object` names what is listed).
+pub async fn cursor_of(
+    exec: Exec<'_>,
+    connection: &str,
+    object: &str,
+) -> Result<Option<String>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
         cursor: String,
@@ -170,7 +179,7 @@ pub async fn cursor(
         Row,
         "SELECT cursor FROM cursors WHERE connection = $1 AND object = $2",
         connection,
-        object.as_str()
+        object
     )?
     .map(|r| r.cursor))
 }
@@ -183,13 +192,23 @@ pub async fn set_cursor(
     object: CrmObject,
     cursor: &str,
 ) -> Result<(), sqlx::Error> {
+    set_cursor_of(exec, connection, object.as_str(), cursor).await
+}
+
+/// Stores the cursor of any listing.
+pub async fn set_cursor_of(
+    exec: Exec<'_>,
+    connection: &str,
+    object: &str,
+    cursor: &str,
+) -> Result<(), sqlx::Error> {
     execute!(
         exec,
         "INSERT INTO cursors (connection, object, cursor, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (connection, object) DO UPDATE SET cursor = excluded.cursor, \
          updated_at = excluded.updated_at",
         connection,
-        object.as_str(),
+        object,
         cursor,
         now_ms()
     )

@@ -30,6 +30,8 @@ pub mod run;
 pub mod runs;
 pub mod runtime;
 pub mod schedule;
+pub mod webhook;
+pub mod writeback;
 
 use crate::queue::{Handlers, JobKind};
 use std::sync::Arc;
@@ -38,7 +40,12 @@ use std::sync::Arc;
 pub fn register(h: &mut Handlers) {
     let runtimes = Arc::new(runtime::Runtimes::default());
     h.register(JobKind::Pull, pull::PullHandler::new(runtimes.clone()));
-    h.register(JobKind::Push, push::PushHandler::new(runtimes));
+    h.register(JobKind::Push, push::PushHandler::new(runtimes.clone()));
+    h.register(
+        JobKind::Webhook,
+        webhook::WebhookHandler::new(runtimes.clone()),
+    );
+    h.register(JobKind::WriteBack, webhook::WriteBackHandler::new(runtimes));
 }
 
 /// sha256 hex of bytes.

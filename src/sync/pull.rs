@@ -63,6 +63,7 @@ impl JobHandler for PullHandler {
             for object in objects {
                 counters.pulled += pull_object(&rt, &ctx.db, object, p.full).await?;
             }
+            poll_invoices(&rt, &ctx.db).await?;
             plan_and_enqueue(&rt, ctx, p, &mut counters).await
         }
         .await;
@@ -248,5 +249,47 @@ pub async fn enqueue_plan(
     }
     tx.commit().await.map_err(db_err)?;
     tracing::info!(pair = %rt.pair.name, planned = counters.planned, push_jobs = jobs, dead_letters = counters.dead_lettered, "planned");
+    Ok(())
+}
+
+/// The finance side of a pull: invoices changed since the last poll (paid, part-paid,
+/// voided by an accountant) have their status written back to the CRM.
+pub async fn poll_invoices(rt: &PairRuntime, db: &crate::store::Db) -> Result<(), JobError> {
+    if !super::writeback::enabled(rt) {
+        return Ok(());
+    }
+    let since = {
+        let mut c = db.conn().await.map_err(db_err)?;
+        mirror::cursor_of(c.exec(), &rt.target_connection, "invoice")
+            .await
+            .map_err(db_err)?
+            .map(Cursor::new)
+    };
+    let mut pages = rt.target.list_invoices(since.as_ref());
+    let mut last = None;
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| job_error("poll invoices", e))?;
+        let ids: Vec<String> = page.records.iter().map(|i| i.id.clone()).collect();
+        let keys = {
+            let mut c = db.conn().await.map_err(db_err)?;
+            super::writeback::linked(c.exec(), &rt.pair.name, &ids)
+                .await
+                .map_err(db_err)?
+        };
+        let ours = page
+            .records
+            .into_iter()
+            .filter_map(|i| keys.get(&i.id).map(|k| (k.clone(), i)))
+            .collect();
+        super::writeback::apply(rt, db, ours).await?;
+        last = Some(page.cursor);
+    }
+    drop(pages);
+    if let Some(c) = last {
+        let mut conn = db.conn().await.map_err(db_err)?;
+        mirror::set_cursor_of(conn.exec(), &rt.target_connection, "invoice", c.as_str())
+            .await
+            .map_err(db_err)?;
+    }
     Ok(())
 }

@@ -244,6 +244,31 @@ enum Ready {
     Note(WriteItem<ledgerbridge_sdk::model::HistoryNote>),
 }
 
+impl Ready {
+    /// The key the write is sent with (see [`vendor_key`]); its outcome carries it.
+    fn key(&self) -> &str {
+        match self {
+            Ready::Customer(w) => &w.key,
+            Ready::Invoice(w) => &w.key,
+            Ready::Payment(w) => &w.key,
+            Ready::Note(w) => &w.key,
+        }
+    }
+}
+
+/// The key a write goes to the vendor with (Xero derives its `Idempotency-Key` from
+/// the batch's keys): our idempotency key for a create, so a create resent after a
+/// crash is replayed, not repeated; for an update, the key together with the target
+/// record. A create that turns into an update on a retry (its customer found by name
+/// meanwhile) is a different request, and a vendor refuses a reused key with a
+/// different request (Xero: 409), which would kill the job for good.
+fn vendor_key(key: &str, target_id: Option<&str>) -> String {
+    match target_id {
+        None => key.to_string(),
+        Some(id) => super::digest(format!("{key}\n{id}").as_bytes()),
+    }
+}
+
 /// Writes items of one mapping; returns source key → target id for what is written
 /// (or was already). Boxed because customer resolution may recurse into it once.
 #[allow(clippy::too_many_arguments)]
@@ -259,6 +284,13 @@ fn write<'a>(
     counters: &'a mut Counters,
 ) -> futures::future::BoxFuture<'a, Result<HashMap<String, String>, JobError>> {
     Box::pin(async move {
+        // Customers are resolved (by name among others) and created under one lock per
+        // process: two jobs creating same-named customers at once would both miss the
+        // other's and the second create would be refused (Xero: names are unique).
+        let _customer_writes = match target_object {
+            FinanceObject::Customer => Some(rt.resolver.customer_writes().await),
+            _ => None,
+        };
         let mut done: HashMap<String, String> = HashMap::new();
         let key_list: Vec<String> = items.iter().map(|i| i.key.clone()).collect();
         let existing: HashMap<String, KeyRow> = {
@@ -353,6 +385,7 @@ fn write<'a>(
                     done.insert(it.source_key.clone(), id);
                 }
                 Prepared::Nothing => counters.unchanged += 1,
+                Prepared::Later => busy.push(it.source_key.clone()),
                 Prepared::Flag(why) => {
                     let mut c = ctx.db.conn().await.map_err(db_err)?;
                     if super::lifecycle::flag(
@@ -442,11 +475,13 @@ fn write<'a>(
         let by_key: HashMap<&str, &ItemOutcome> =
             outcomes.iter().map(|o| (o.key.as_str(), o)).collect();
 
-        // Results, one transaction.
+        // Results, one transaction (with their audit entries).
         let mut retry: Option<ConnectorError> = None;
+        let mut audit = Vec::new();
+        let mut written_invoices = Vec::new();
         let mut tx = ctx.db.begin().await.map_err(db_err)?;
-        for (it, _) in &ready {
-            let Some(o) = by_key.get(it.key.as_str()) else {
+        for (it, r) in &ready {
+            let Some(o) = by_key.get(r.key()) else {
                 retry.get_or_insert(ConnectorError::retryable(format!(
                     "the target returned no result for {}",
                     it.source_key
@@ -472,10 +507,22 @@ fn write<'a>(
                     deadletters::resolve(tx.exec(), &rt.pair.name, mapping, &it.source_key)
                         .await
                         .map_err(db_err)?;
-                    if it.target_id.is_some() && target_object != FinanceObject::Note {
+                    let verb = if it.target_id.is_some() && target_object != FinanceObject::Note {
                         counters.updated += 1;
+                        "update"
                     } else {
                         counters.created += 1;
+                        "create"
+                    };
+                    audit.push(crate::audit::AuditEntry {
+                        connection: rt.target_connection.clone(),
+                        action: format!("{}.{verb}", target_object.as_str()),
+                        source_key: Some(it.source_key.clone()),
+                        target_id: Some(w.target_id.clone()),
+                        payload_digest: Some(it.hash.clone()),
+                    });
+                    if let Some(inv) = &w.invoice {
+                        written_invoices.push((it.source_key.clone(), (**inv).clone()));
                     }
                     done.insert(it.source_key.clone(), w.target_id.clone());
                 }
@@ -511,7 +558,15 @@ fn write<'a>(
                 }
             }
         }
+        crate::audit::append_many(&mut tx, &audit)
+            .await
+            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
+        // What finance now knows goes back to the CRM deals (payments_source = finance).
+        // A failure here does not fail the push: the next sync's poll writes it back.
+        if let Err(e) = super::writeback::apply(rt, &ctx.db, written_invoices).await {
+            tracing::warn!(error = %e, "write-back after push failed; the next sync retries it");
+        }
         if let Some(e) = retry {
             return Err(job_error(&format!("push to {}", rt.target_connection), e));
         }
@@ -528,7 +583,7 @@ fn finish(
     } else {
         Err(JobError::retry_after(
             format!(
-                "{} record(s) are being written by another job right now (e.g. {}); trying again shortly",
+                "{} record(s) wait for another write to finish (e.g. {}); trying again shortly",
                 busy.len(),
                 busy[0]
             ),
@@ -619,6 +674,9 @@ enum Prepared {
     Adopt(String),
     /// Nothing to write (a payment already recorded in full).
     Nothing,
+    /// Not now: written by a retry of the job once what it waits for is written (a
+    /// customer named like another one created in the same batch).
+    Later,
     Fail(String),
 }
 
@@ -648,6 +706,9 @@ async fn prepare(
                 .customers(rt.target.as_ref(), run, &wanted)
                 .await
                 .map_err(|e| job_error("customer lookup", e))?;
+            // Names of the customers this batch creates: a second create of the same
+            // name waits for the first (then resolves to it by name, or is refused alone).
+            let mut creating: std::collections::HashSet<String> = Default::default();
             for (mut it, existing) in items.into_iter().zip(found) {
                 if it.target_id.is_none() {
                     it.target_id = existing;
@@ -656,8 +717,12 @@ async fn prepare(
                     out.push((it, Prepared::Fail("not a customer mapping".into())));
                     continue;
                 };
+                if it.target_id.is_none() && !creating.insert(customer.name.trim().to_lowercase()) {
+                    out.push((it, Prepared::Later));
+                    continue;
+                }
                 let w = WriteItem {
-                    key: it.key.clone(),
+                    key: vendor_key(&it.key, it.target_id.as_deref()),
                     target_id: it.target_id.clone(),
                     target_version: None,
                     record: customer,
@@ -775,7 +840,7 @@ async fn prepare(
                     }
                 };
                 let w = WriteItem {
-                    key: it.key.clone(),
+                    key: vendor_key(&it.key, it.target_id.as_deref()),
                     target_id: it.target_id.clone(),
                     target_version: None,
                     record: d.into_invoice(customer),

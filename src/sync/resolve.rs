@@ -23,6 +23,9 @@ type PerRun<T> = Mutex<Option<(Option<String>, T)>>;
 pub struct Resolver {
     customers: PerRun<CustomerIndex>,
     invoices: PerRun<HashMap<String, TargetInvoice>>,
+    /// Held from customer resolution until the written customers are in the index,
+    /// so two jobs of this process never both create a customer of the same name.
+    customer_writes: Mutex<()>,
 }
 
 #[derive(Default)]
@@ -102,6 +105,11 @@ impl Resolver {
         }
         let idx = &cache.as_ref().expect("just loaded").1;
         Ok(wanted.iter().map(|m| idx.find(m)).collect())
+    }
+
+    /// Serialises customer writes in this process (see `customer_writes`).
+    pub async fn customer_writes(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.customer_writes.lock().await
     }
 
     /// Remembers a customer we just created, so the run's listing stays true.

@@ -11,10 +11,8 @@ use crate::config::{Config, ConnectorKind, InvoiceStatus, PairConfig, PaymentsSo
 use crate::queue::JobError;
 use crate::store::Db;
 use ledgerbridge_mapping::{MappingSet, PairSettings, SourceSchema};
-use ledgerbridge_sdk::auth::TokenSource;
 use ledgerbridge_sdk::model::Currency;
-use ledgerbridge_sdk::{ConnectorError, ConnectorResult, CrmSource, FinanceTarget};
-use secrecy::SecretString;
+use ledgerbridge_sdk::{ConnectorError, CrmSource, FinanceTarget};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex as StdMutex};
@@ -117,6 +115,7 @@ pub async fn build(config: &Config, db: &Db, pair_name: &str) -> Result<PairRunt
         match conn.kind {
             ConnectorKind::Hubspot => {
                 let cfg = ledgerbridge_hubspot::HubSpotConfig {
+                    connection: pair.source.clone(),
                     base_url: conn
                         .base_url
                         .clone()
@@ -125,7 +124,7 @@ pub async fn build(config: &Config, db: &Db, pair_name: &str) -> Result<PairRunt
                     ..Default::default()
                 };
                 let client = Arc::new(
-                    ledgerbridge_hubspot::HubSpotClient::new(cfg, Arc::new(Bearer(tokens)))
+                    ledgerbridge_hubspot::HubSpotClient::new(cfg, tokens)
                         .map_err(|e| job_error("HubSpot client", e))?,
                 );
                 let c = client.clone();
@@ -298,17 +297,4 @@ fn mapping_fingerprint(dir: &std::path::Path) -> Result<String, String> {
         all.extend_from_slice(super::digest(&bytes).as_bytes());
     }
     Ok(super::digest(&all))
-}
-
-/// The SDK token source seen through the HubSpot client's `Bearer` trait.
-struct Bearer(Arc<dyn TokenSource>);
-
-#[async_trait::async_trait]
-impl ledgerbridge_hubspot::Bearer for Bearer {
-    async fn access_token(&self) -> ConnectorResult<SecretString> {
-        self.0.access_token().await
-    }
-    async fn refresh_after_unauthorized(&self, stale: &SecretString) -> ConnectorResult<bool> {
-        self.0.refresh_after_unauthorized(stale).await
-    }
 }

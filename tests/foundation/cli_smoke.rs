@@ -135,7 +135,6 @@ fn capabilities_to_come_say_so_and_fail() {
         vec!["serve"],
         vec!["reconcile"],
         vec!["budget"],
-        vec!["audit", "verify"],
     ] {
         let out = Command::new(bin())
             .args(&args)

@@ -22,6 +22,9 @@ pub const SCOPES: [&str; 8] = [
 
 #[derive(Debug, Clone)]
 pub struct HubSpotConfig {
+    /// The connection's name: the tenant its calls count against and what
+    /// the engine's fleet [`Pacer`](ledgerbridge_sdk::http::Pacer) sees.
+    pub connection: String,
     /// API base, `https://api.hubapi.com` or a simulator's URL.
     pub base_url: String,
     /// Time scale shared with a simulator (> 1 shortens windows).
@@ -54,6 +57,7 @@ pub struct HubSpotConfig {
 impl Default for HubSpotConfig {
     fn default() -> Self {
         HubSpotConfig {
+            connection: "hubspot".to_string(),
             base_url: API_BASE.to_string(),
             rate_scale: 1.0,
             pace: true,

@@ -1,9 +1,11 @@
 //! The HubSpot connector for ledgerbridge, and (behind the `sim` feature) a
 //! simulator of HubSpot's CRM API for tests and the demo.
 //!
-//! - `config.rs`: connection settings; `client.rs`: HTTP, pacing, retries;
-//!   `error.rs`: error bodies → typed errors; `source.rs`: `CrmSource`;
-//!   `webhook.rs`: `WebhookVerifier` (signature v3).
+//! - `config.rs`: connection settings; `client.rs`: the endpoints and their
+//!   typed wire shapes over the SDK's `HttpClient` (pacing, retries, token
+//!   refresh, fleet `Pacer`); `error.rs`: error bodies → typed errors;
+//!   `source.rs`: `CrmSource` (pipelined full pulls, search-based incremental
+//!   pulls); `webhook.rs`: `WebhookVerifier` (signature v3).
 
 pub mod client;
 pub mod config;
@@ -15,5 +17,6 @@ pub mod webhook;
 
 pub use client::{Bearer, HubSpotClient, StaticBearer};
 pub use config::HubSpotConfig;
+pub use ledgerbridge_sdk::auth::TokenSource;
 pub use source::HubSpotSource;
 pub use webhook::HubSpotWebhookVerifier;

@@ -1,9 +1,13 @@
 //! `CrmSource` for HubSpot.
 //!
 //! Full pull: `GET /crm/v3/objects/{type}` in id order with associations
-//! inline. Incremental pull: the search API on `hs_lastmodifieddate`, with a
-//! cursor `(ts, id)` meaning "every change before `ts`, and at `ts` every id
-//! up to `id`, is done":
+//! inline, pipelined (see `Lister`): the next list page and each deal
+//! page's line-item batch reads are in flight while the consumer converts
+//! and stores the page before; pages still come out in order.
+//!
+//! Incremental pull: the search API on `hs_lastmodifieddate`, with a cursor
+//! `(ts, id)` meaning "every change before `ts`, and at `ts` every id up to
+//! `id`, is done":
 //! 1. ties at `ts` are drained with `lastmodified = ts AND id > id` sorted by
 //!    id (keyset, so any number of records may share one millisecond);
 //! 2. later changes come from `lastmodified > ts AND ≤ now − settle` sorted by
@@ -22,6 +26,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
+use futures::future::try_join_all;
 use ledgerbridge_sdk::model::{
     Address, Company, Contact, CrmObject, CrmRecord, Deal, DealStatus, Interaction,
     InteractionKind, LineItem, Pipeline, PipelineStage, PropertyUpdate, RecordMeta,
@@ -35,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-use crate::client::HubSpotClient;
+use crate::client::{HsObject, HubSpotClient, ObjectPage, UpdateInput};
 
 /// HubSpot types behind each canonical object.
 fn hs_types(o: CrmObject) -> &'static [&'static str] {
@@ -171,17 +176,17 @@ fn decode(c: &Cursor) -> ConnectorResult<CursorMap> {
 struct Raw {
     id: u64,
     ts: i64,
-    obj: Value,
+    obj: HsObject,
 }
 
-fn raw(v: Value) -> Option<Raw> {
-    let id = v["id"].as_str()?.parse().ok()?;
-    let ts = v["properties"]["hs_lastmodifieddate"]
-        .as_str()
-        .or_else(|| v["properties"]["lastmodifieddate"].as_str())
-        .or_else(|| v["updatedAt"].as_str())
+fn raw(o: HsObject) -> Option<Raw> {
+    let id = o.id.parse().ok()?;
+    let ts = o
+        .prop("hs_lastmodifieddate")
+        .or_else(|| o.prop("lastmodifieddate"))
+        .or(Some(o.updated_at.as_str()).filter(|s| !s.is_empty()))
         .and_then(parse_ms)?;
-    Some(Raw { id, ts, obj: v })
+    Some(Raw { id, ts, obj: o })
 }
 
 fn parse_ms(s: &str) -> Option<i64> {
@@ -192,12 +197,13 @@ fn parse_ms(s: &str) -> Option<i64> {
     })
 }
 
-fn prop<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
-    v["properties"][name].as_str().filter(|s| !s.is_empty())
+fn dec(o: &HsObject, name: &str) -> Option<Decimal> {
+    o.prop(name).and_then(|s| s.trim().parse().ok())
 }
 
-fn dec(v: &Value, name: &str) -> Option<Decimal> {
-    prop(v, name).and_then(|s| s.trim().parse().ok())
+/// Owned copy of a non-empty property.
+fn owned(o: &HsObject, name: &str) -> Option<String> {
+    o.prop(name).map(str::to_string)
 }
 
 /// One HubSpot type's incremental walk (the state machine described above).
@@ -261,14 +267,8 @@ impl HubSpotSource {
         b
     }
 
-    fn results(v: &Value) -> Vec<Raw> {
-        v["results"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .cloned()
-            .filter_map(raw)
-            .collect()
+    fn results(page: ObjectPage) -> Vec<Raw> {
+        page.results.into_iter().filter_map(raw).collect()
     }
 
     /// The next page of an incremental walk; `None` when it is finished.
@@ -287,7 +287,7 @@ impl HubSpotSource {
                     .client
                     .search(w.t, &self.search_body(w.t, f, "hs_object_id", None))
                     .await?;
-                let mut got = Self::results(&v);
+                let mut got = Self::results(v);
                 got.retain(|r| r.ts == w.ts && r.id > w.id);
                 got.sort_by_key(|r| r.id);
                 if got.len() < page {
@@ -312,14 +312,11 @@ impl HubSpotSource {
                     &self.search_body(w.t, f, "hs_lastmodifieddate", Some(w.offset)),
                 )
                 .await?;
+            let next = v.next_after().and_then(|s| s.parse::<usize>().ok());
             let mut recs = std::mem::take(&mut w.held);
-            recs.extend(Self::results(&v));
+            recs.extend(Self::results(v));
             recs.sort_by_key(|r| (r.ts, r.id));
             recs.dedup_by_key(|r| r.id);
-            let next = v
-                .pointer("/paging/next/after")
-                .and_then(Value::as_str)
-                .and_then(|s| s.parse::<usize>().ok());
             let Some(last_ts) = recs.last().map(|r| r.ts) else {
                 w.done = true;
                 return Ok(None);
@@ -357,228 +354,70 @@ impl HubSpotSource {
         }
     }
 
+    /// What each object is associated with: inline from list pages, else
+    /// one v4 batch read per associated type (the types concurrently).
+    async fn links(&self, t: &str, objs: &[HsObject]) -> ConnectorResult<Vec<Links>> {
+        if objs.iter().any(|o| o.associations.is_some()) {
+            return Ok(objs.iter().map(|o| inline_links(t, o)).collect());
+        }
+        let ids: Vec<String> = objs.iter().map(|o| o.id.clone()).collect();
+        let per_type = try_join_all(
+            associated_types(t)
+                .iter()
+                .map(|to| self.client.associations(t, to, &ids)),
+        )
+        .await?;
+        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(objs.len());
+        for (i, o) in objs.iter().enumerate() {
+            by_id.entry(o.id.as_str()).or_insert(i);
+        }
+        let mut out: Vec<Links> = vec![Links::default(); objs.len()];
+        for (to, rows) in associated_types(t).iter().zip(per_type) {
+            for (from, list) in rows {
+                if let Some(i) = by_id.get(from.as_str()) {
+                    out[*i].0.push((to, list));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Turns fetched objects of one type into canonical records, fetching
-    /// what the page lacks (associations for search results, line items).
-    async fn convert(&self, t: &str, objs: Vec<Value>) -> ConnectorResult<Vec<CrmRecord>> {
+    /// what the page lacks (associations for search results, line items
+    /// unless `lines` brings them already fetched).
+    async fn convert(
+        &self,
+        t: &str,
+        objs: Vec<HsObject>,
+        lines: Option<Vec<HsObject>>,
+    ) -> ConnectorResult<Vec<CrmRecord>> {
         if objs.is_empty() {
             return Ok(vec![]);
         }
-        // associations: inline from lists, else one v4 batch read per type
-        let mut assoc: HashMap<String, HashMap<&'static str, AssocList>> = HashMap::new();
-        let inline = objs.iter().any(|o| o.get("associations").is_some());
-        if inline {
-            for o in &objs {
-                let id = o["id"].as_str().unwrap_or_default().to_string();
-                let e = assoc.entry(id).or_default();
-                for to in associated_types(t) {
-                    let key = if *to == "line_items" {
-                        "line items"
-                    } else {
-                        to
-                    };
-                    let mut list: Vec<(String, Vec<u64>)> = Vec::new();
-                    let entries = o
-                        .pointer(&format!("/associations/{key}/results"))
-                        .or_else(|| o.pointer(&format!("/associations/{to}/results")));
-                    for a in entries.and_then(Value::as_array).into_iter().flatten() {
-                        let aid = a["id"].as_str().unwrap_or_default().to_string();
-                        let primary = a["type"]
-                            .as_str()
-                            .is_some_and(|s| !s.ends_with("_unlabeled"))
-                            && matches!(
-                                (t, *to),
-                                ("deals", "companies") | ("contacts", "companies")
-                            );
-                        let ty = if primary {
-                            vec![if t == "deals" { 5 } else { 1 }]
-                        } else {
-                            vec![]
-                        };
-                        match list.iter_mut().find(|(i, _)| *i == aid) {
-                            Some((_, tys)) => tys.extend(ty),
-                            None => list.push((aid, ty)),
-                        }
-                    }
-                    e.insert(to, list);
-                }
-            }
-        } else {
-            let ids: Vec<String> = objs
-                .iter()
-                .filter_map(|o| o["id"].as_str().map(str::to_string))
-                .collect();
-            for to in associated_types(t) {
-                for (from, list) in self.client.associations(t, to, &ids).await? {
-                    assoc.entry(from).or_default().insert(to, list);
-                }
-            }
-        }
-        let ids_of = |id: &str, to: &str| -> Vec<String> {
-            assoc
-                .get(id)
-                .and_then(|m| m.get(to))
-                .map(|l| l.iter().map(|(i, _)| i.clone()).collect())
-                .unwrap_or_default()
-        };
-        let primary_of = |id: &str, to: &str, primary: u64| -> Option<String> {
-            let l = assoc.get(id).and_then(|m| m.get(to))?;
-            l.iter()
-                .find(|(_, tys)| tys.contains(&primary))
-                .or(l.first())
-                .map(|(i, _)| i.clone())
-        };
-        let mut lines: HashMap<String, Value> = HashMap::new();
-        if t == "deals" {
-            let li: Vec<String> = objs
-                .iter()
-                .flat_map(|o| ids_of(o["id"].as_str().unwrap_or_default(), "line_items"))
-                .collect();
-            for l in self
-                .client
-                .batch_read("line_items", &li, &self.props("line_items"))
-                .await?
-            {
-                if let Some(id) = l["id"].as_str() {
-                    lines.insert(id.to_string(), l);
-                }
-            }
-        }
+        let links = self.links(t, &objs).await?;
+        let mut pool = LinePool::default();
         let pipelines = if t == "deals" {
+            let lines = match lines {
+                Some(l) => l,
+                None => {
+                    let ids: Vec<String> = links
+                        .iter()
+                        .flat_map(|l| l.ids("line_items"))
+                        .map(str::to_string)
+                        .collect();
+                    self.client
+                        .batch_read("line_items", &ids, &self.props("line_items"))
+                        .await?
+                }
+            };
+            pool = LinePool::new(lines, &links);
             Some(self.pipelines_cached().await?)
         } else {
             None
         };
         let mut out = Vec::with_capacity(objs.len());
-        for o in objs {
-            let id = o["id"].as_str().unwrap_or_default().to_string();
-            let meta = meta(&o)?;
-            let properties: BTreeMap<String, String> = o["properties"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect();
-            let rec = match t {
-                "companies" => CrmRecord::Company(Company {
-                    meta,
-                    name: prop(&o, "name").unwrap_or_default().to_string(),
-                    domain: prop(&o, "domain").map(str::to_string),
-                    email: prop(&o, "ledgerbridge_billing_email").map(str::to_string),
-                    phone: prop(&o, "phone").map(str::to_string),
-                    address: Address {
-                        line1: prop(&o, "address").map(str::to_string),
-                        line2: None,
-                        city: prop(&o, "city").map(str::to_string),
-                        region: prop(&o, "state").map(str::to_string),
-                        postal_code: prop(&o, "zip").map(str::to_string),
-                        country: prop(&o, "country").map(str::to_string),
-                    },
-                    tax_number: prop(&o, "ledgerbridge_tax_id").map(str::to_string),
-                    contact_ids: ids_of(&id, "contacts"),
-                    properties,
-                }),
-                "contacts" => CrmRecord::Contact(Contact {
-                    meta,
-                    first_name: prop(&o, "firstname").map(str::to_string),
-                    last_name: prop(&o, "lastname").map(str::to_string),
-                    email: prop(&o, "email").map(str::to_string),
-                    phone: prop(&o, "phone").map(str::to_string),
-                    company_id: primary_of(&id, "companies", 1)
-                        .or_else(|| prop(&o, "associatedcompanyid").map(str::to_string)),
-                    properties,
-                }),
-                "deals" => {
-                    let pipeline = prop(&o, "pipeline").map(str::to_string);
-                    let stage = prop(&o, "dealstage").map(str::to_string);
-                    let st = pipelines
-                        .as_ref()
-                        .and_then(|ps| ps.iter().find(|p| Some(&p.id) == pipeline.as_ref()))
-                        .and_then(|p| p.stages.iter().find(|s| Some(&s.id) == stage.as_ref()));
-                    let status = match st {
-                        Some(s) if s.won => DealStatus::Won,
-                        Some(s) if s.closed => DealStatus::Lost,
-                        _ => DealStatus::Open,
-                    };
-                    let mut line_items: Vec<LineItem> = ids_of(&id, "line_items")
-                        .iter()
-                        .filter_map(|l| lines.get(l))
-                        .map(line_item)
-                        .collect::<ConnectorResult<_>>()?;
-                    line_items.sort_by(|a, b| {
-                        let pos = |l: &LineItem| {
-                            l.properties
-                                .get("hs_position_on_quote")
-                                .and_then(|p| p.parse::<i64>().ok())
-                        };
-                        pos(a).cmp(&pos(b)).then(a.id.cmp(&b.id))
-                    });
-                    CrmRecord::Deal(Deal {
-                        meta,
-                        name: prop(&o, "dealname").unwrap_or_default().to_string(),
-                        amount: dec(&o, "amount"),
-                        currency: prop(&o, "deal_currency_code").map(str::to_string),
-                        pipeline,
-                        stage,
-                        status,
-                        owner_id: prop(&o, "hubspot_owner_id").map(str::to_string),
-                        close_date: prop(&o, "closedate").and_then(date_of),
-                        company_id: primary_of(&id, "companies", 5),
-                        contact_ids: ids_of(&id, "contacts"),
-                        line_items,
-                        properties,
-                    })
-                }
-                _ => {
-                    let kind = match t {
-                        "calls" => InteractionKind::Call,
-                        "emails" => InteractionKind::Email,
-                        "meetings" => InteractionKind::Meeting,
-                        _ => InteractionKind::Note,
-                    };
-                    let (subject, body) = match kind {
-                        InteractionKind::Call => {
-                            (prop(&o, "hs_call_title"), prop(&o, "hs_call_body"))
-                        }
-                        InteractionKind::Email => {
-                            (prop(&o, "hs_email_subject"), prop(&o, "hs_email_text"))
-                        }
-                        InteractionKind::Meeting => {
-                            (prop(&o, "hs_meeting_title"), prop(&o, "hs_meeting_body"))
-                        }
-                        InteractionKind::Note => (None, prop(&o, "hs_note_body")),
-                    };
-                    let duration_ms = match kind {
-                        InteractionKind::Call => {
-                            prop(&o, "hs_call_duration").and_then(|s| s.parse().ok())
-                        }
-                        InteractionKind::Meeting => match (
-                            prop(&o, "hs_meeting_start_time").and_then(parse_ms),
-                            prop(&o, "hs_meeting_end_time").and_then(parse_ms),
-                        ) {
-                            (Some(a), Some(b)) => Some(b - a),
-                            _ => None,
-                        },
-                        _ => None,
-                    };
-                    let timestamp = prop(&o, "hs_timestamp")
-                        .and_then(parse_ms)
-                        .and_then(DateTime::from_timestamp_millis)
-                        .unwrap_or(meta.updated_at);
-                    CrmRecord::Interaction(Interaction {
-                        meta,
-                        kind,
-                        timestamp,
-                        subject: subject.map(str::to_string),
-                        body: body.map(str::to_string),
-                        duration_ms,
-                        company_ids: ids_of(&id, "companies"),
-                        contact_ids: ids_of(&id, "contacts"),
-                        deal_ids: ids_of(&id, "deals"),
-                        properties,
-                    })
-                }
-            };
-            out.push(rec);
+        for (o, l) in objs.into_iter().zip(&links) {
+            out.push(record(t, o, l, &mut pool, pipelines.as_deref())?);
         }
         Ok(out)
     }
@@ -632,64 +471,278 @@ type AssocList = Vec<(String, Vec<u64>)>;
 /// Results past this offset are refused by HubSpot's search.
 pub const SEARCH_CAP: usize = 10_000;
 
-fn meta(o: &Value) -> ConnectorResult<RecordMeta> {
-    let id = o["id"]
-        .as_str()
-        .ok_or_else(|| ConnectorError::malformed("HubSpot object without id"))?
-        .to_string();
-    let updated = o["updatedAt"].as_str().unwrap_or_default();
+/// What one object is associated with, per associated HubSpot type.
+#[derive(Debug, Clone, Default)]
+struct Links(Vec<(&'static str, AssocList)>);
+
+impl Links {
+    fn list(&self, to: &str) -> &[(String, Vec<u64>)] {
+        self.0
+            .iter()
+            .find(|(t, _)| *t == to)
+            .map_or(&[], |(_, l)| l.as_slice())
+    }
+
+    fn ids<'a>(&'a self, to: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.list(to).iter().map(|(i, _)| i.as_str())
+    }
+
+    fn owned_ids(&self, to: &str) -> Vec<String> {
+        self.ids(to).map(str::to_string).collect()
+    }
+
+    /// The associated record with association type `primary`, else the first.
+    fn primary(&self, to: &str, primary: u64) -> Option<String> {
+        let l = self.list(to);
+        l.iter()
+            .find(|(_, tys)| tys.contains(&primary))
+            .or(l.first())
+            .map(|(i, _)| i.clone())
+    }
+}
+
+/// Associations a list page carried inline (v3 shape: `{id, type}`, where a
+/// labelled `type` on deal→company / contact→company marks the primary).
+fn inline_links(t: &str, o: &HsObject) -> Links {
+    let mut out = Links::default();
+    let assoc = o.associations.as_ref();
+    for to in associated_types(t) {
+        let key = if *to == "line_items" {
+            "line items"
+        } else {
+            to
+        };
+        let entries = assoc.and_then(|a| a.get(key).or_else(|| a.get(*to)));
+        let mut list: AssocList = Vec::new();
+        for a in entries.into_iter().flat_map(|p| &p.results) {
+            let primary = a
+                .kind
+                .as_deref()
+                .is_some_and(|s| !s.ends_with("_unlabeled"))
+                && matches!((t, *to), ("deals", "companies") | ("contacts", "companies"));
+            let ty = primary.then_some(if t == "deals" { 5 } else { 1 });
+            match list.iter_mut().find(|(i, _)| *i == a.id) {
+                Some((_, tys)) => tys.extend(ty),
+                None => list.push((a.id.clone(), ty.into_iter().collect())),
+            }
+        }
+        out.0.push((to, list));
+    }
+    out
+}
+
+/// A page's fetched line items, handed to the deals that name them (moved
+/// to the last deal that does; copied for any earlier one).
+#[derive(Default)]
+struct LinePool {
+    items: HashMap<String, HsObject>,
+    uses: HashMap<String, u32>,
+}
+
+impl LinePool {
+    fn new(lines: Vec<HsObject>, links: &[Links]) -> LinePool {
+        let mut uses: HashMap<String, u32> = HashMap::new();
+        for l in links {
+            for id in l.ids("line_items") {
+                *uses.entry(id.to_string()).or_default() += 1;
+            }
+        }
+        let items = lines.into_iter().map(|o| (o.id.clone(), o)).collect();
+        LinePool { items, uses }
+    }
+
+    fn take(&mut self, id: &str) -> Option<HsObject> {
+        let n = self.uses.get_mut(id)?;
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            self.items.remove(id)
+        } else {
+            self.items.get(id).cloned()
+        }
+    }
+}
+
+fn meta(o: &HsObject) -> ConnectorResult<RecordMeta> {
+    let updated = o.updated_at.as_str();
     let updated_at = DateTime::parse_from_rfc3339(updated)
         .map(|d| d.with_timezone(&Utc))
         .map_err(|_| {
             ConnectorError::malformed(format!(
-                "object {id}: updatedAt {updated:?} is not a datetime"
+                "object {}: updatedAt {updated:?} is not a datetime",
+                o.id
             ))
         })?;
     Ok(RecordMeta {
-        id,
+        id: o.id.clone(),
         version: updated.to_string(),
         updated_at,
-        archived: o["archived"].as_bool().unwrap_or(false),
+        archived: o.archived,
     })
 }
 
 fn date_of(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+    // `FromStr` is `%Y-%m-%d` without parsing a format string per call
+    s.get(..10)?.parse().ok()
 }
 
-fn line_item(v: &Value) -> ConnectorResult<LineItem> {
-    let id = v["id"].as_str().unwrap_or_default().to_string();
+fn line_item(o: HsObject) -> ConnectorResult<LineItem> {
     let num = |name: &str| -> ConnectorResult<Decimal> {
-        match prop(v, name) {
+        match o.prop(name) {
             None => Ok(Decimal::ZERO),
             Some(s) => s.trim().parse().map_err(|_| {
-                ConnectorError::malformed(format!("line item {id}: {name} {s:?} is not a number"))
+                ConnectorError::malformed(format!(
+                    "line item {}: {name} {s:?} is not a number",
+                    o.id
+                ))
             }),
         }
     };
+    let quantity = if o.prop("quantity").is_some() {
+        num("quantity")?
+    } else {
+        Decimal::ONE
+    };
+    let unit_price = num("price")?;
     Ok(LineItem {
-        name: prop(v, "name").unwrap_or_default().to_string(),
-        product_id: prop(v, "hs_product_id").map(str::to_string),
-        sku: prop(v, "hs_sku").map(str::to_string),
-        quantity: if prop(v, "quantity").is_some() {
-            num("quantity")?
-        } else {
-            Decimal::ONE
-        },
-        unit_price: num("price")?,
-        discount_percent: dec(v, "hs_discount_percentage"),
-        discount_amount: dec(v, "discount"),
-        properties: v["properties"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter_map(|(k, x)| x.as_str().map(|s| (k.clone(), s.to_string())))
-            .collect(),
-        id,
+        name: owned(&o, "name").unwrap_or_default(),
+        product_id: owned(&o, "hs_product_id"),
+        sku: owned(&o, "hs_sku"),
+        quantity,
+        unit_price,
+        discount_percent: dec(&o, "hs_discount_percentage"),
+        discount_amount: dec(&o, "discount"),
+        id: o.id,
+        properties: o.properties,
     })
 }
 
-fn capabilities(cfg: &crate::config::HubSpotConfig) -> Capabilities {
+/// One canonical record from a fetched object and what it links to.
+fn record(
+    t: &str,
+    o: HsObject,
+    l: &Links,
+    lines: &mut LinePool,
+    pipelines: Option<&[Pipeline]>,
+) -> ConnectorResult<CrmRecord> {
+    let meta = meta(&o)?;
+    let p = |name: &str| owned(&o, name);
+    let rec = match t {
+        "companies" => CrmRecord::Company(Company {
+            meta,
+            name: p("name").unwrap_or_default(),
+            domain: p("domain"),
+            email: p("ledgerbridge_billing_email"),
+            phone: p("phone"),
+            address: Address {
+                line1: p("address"),
+                line2: None,
+                city: p("city"),
+                region: p("state"),
+                postal_code: p("zip"),
+                country: p("country"),
+            },
+            tax_number: p("ledgerbridge_tax_id"),
+            contact_ids: l.owned_ids("contacts"),
+            properties: o.properties,
+        }),
+        "contacts" => CrmRecord::Contact(Contact {
+            meta,
+            first_name: p("firstname"),
+            last_name: p("lastname"),
+            email: p("email"),
+            phone: p("phone"),
+            company_id: l
+                .primary("companies", 1)
+                .or_else(|| p("associatedcompanyid")),
+            properties: o.properties,
+        }),
+        "deals" => {
+            let pipeline = p("pipeline");
+            let stage = p("dealstage");
+            let st = pipelines
+                .and_then(|ps| ps.iter().find(|x| Some(&x.id) == pipeline.as_ref()))
+                .and_then(|x| x.stages.iter().find(|s| Some(&s.id) == stage.as_ref()));
+            let status = match st {
+                Some(s) if s.won => DealStatus::Won,
+                Some(s) if s.closed => DealStatus::Lost,
+                _ => DealStatus::Open,
+            };
+            let mut line_items: Vec<LineItem> = l
+                .ids("line_items")
+                .filter_map(|id| lines.take(id))
+                .map(line_item)
+                .collect::<ConnectorResult<_>>()?;
+            line_items.sort_by(|a, b| {
+                let pos = |x: &LineItem| {
+                    x.properties
+                        .get("hs_position_on_quote")
+                        .and_then(|v| v.parse::<i64>().ok())
+                };
+                pos(a).cmp(&pos(b)).then(a.id.cmp(&b.id))
+            });
+            CrmRecord::Deal(Deal {
+                meta,
+                name: p("dealname").unwrap_or_default(),
+                amount: dec(&o, "amount"),
+                currency: p("deal_currency_code"),
+                status,
+                owner_id: p("hubspot_owner_id"),
+                close_date: o.prop("closedate").and_then(date_of),
+                company_id: l.primary("companies", 5),
+                contact_ids: l.owned_ids("contacts"),
+                line_items,
+                pipeline,
+                stage,
+                properties: o.properties,
+            })
+        }
+        _ => {
+            let kind = match t {
+                "calls" => InteractionKind::Call,
+                "emails" => InteractionKind::Email,
+                "meetings" => InteractionKind::Meeting,
+                _ => InteractionKind::Note,
+            };
+            let (subject, body) = match kind {
+                InteractionKind::Call => (p("hs_call_title"), p("hs_call_body")),
+                InteractionKind::Email => (p("hs_email_subject"), p("hs_email_text")),
+                InteractionKind::Meeting => (p("hs_meeting_title"), p("hs_meeting_body")),
+                InteractionKind::Note => (None, p("hs_note_body")),
+            };
+            let duration_ms = match kind {
+                InteractionKind::Call => o.prop("hs_call_duration").and_then(|s| s.parse().ok()),
+                InteractionKind::Meeting => match (
+                    o.prop("hs_meeting_start_time").and_then(parse_ms),
+                    o.prop("hs_meeting_end_time").and_then(parse_ms),
+                ) {
+                    (Some(a), Some(b)) => Some(b - a),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let timestamp = o
+                .prop("hs_timestamp")
+                .and_then(parse_ms)
+                .and_then(DateTime::from_timestamp_millis)
+                .unwrap_or(meta.updated_at);
+            CrmRecord::Interaction(Interaction {
+                meta,
+                kind,
+                timestamp,
+                subject,
+                body,
+                duration_ms,
+                company_ids: l.owned_ids("companies"),
+                contact_ids: l.owned_ids("contacts"),
+                deal_ids: l.owned_ids("deals"),
+                properties: o.properties,
+            })
+        }
+    };
+    Ok(rec)
+}
+
+pub(crate) fn capabilities(cfg: &crate::config::HubSpotConfig) -> Capabilities {
     let mut fields = BTreeMap::new();
     for (object, t) in [
         ("company", "companies"),
@@ -759,8 +812,112 @@ fn capabilities(cfg: &crate::config::HubSpotConfig) -> Capabilities {
 }
 
 enum Stage {
-    Full { after: Option<String>, t0: i64 },
+    Full { lister: Lister, t0: i64 },
     Walk(Walk),
+}
+
+/// List pages fetched ahead of the consumer, in order.
+const PREFETCH_PAGES: usize = 2;
+
+/// Aborts a spawned task when dropped (a dropped stream stops fetching).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> AbortOnDrop<T> {
+    async fn join(mut self) -> ConnectorResult<T> {
+        (&mut self.0)
+            .await
+            .map_err(|e| ConnectorError::retryable(format!("HubSpot fetch task failed: {e}")))
+    }
+}
+
+/// One list page and, for deals, its line items being fetched.
+struct Fetched {
+    objs: Vec<HsObject>,
+    next: Option<String>,
+    lines: Option<AbortOnDrop<ConnectorResult<Vec<HsObject>>>>,
+}
+
+/// A full pull's pipeline: a task walks the `after` chain of list pages
+/// (each request needs the previous page's cursor, so that chain is
+/// sequential) and starts each deal page's line-item batch reads as soon as
+/// the page arrives; up to [`PREFETCH_PAGES`] pages wait for the consumer
+/// while it converts and the engine stores the page before. Pages come out
+/// in order; dropping the lister stops everything in flight.
+struct Lister {
+    rx: tokio::sync::mpsc::Receiver<ConnectorResult<Fetched>>,
+    _task: AbortOnDrop<()>,
+}
+
+impl Lister {
+    fn start(src: &HubSpotSource, t: &'static str, after: Option<String>) -> Lister {
+        let (tx, rx) = tokio::sync::mpsc::channel(PREFETCH_PAGES);
+        let client = src.client.clone();
+        let props = src.props(t);
+        let line_props = src.props("line_items");
+        let task = tokio::spawn(async move {
+            let mut after = after;
+            loop {
+                let page = match client
+                    .list(t, after.as_deref(), &props, associated_types(t))
+                    .await
+                {
+                    Ok(p) => p,
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                };
+                let next = page.next_after().map(str::to_string);
+                let lines = (t == "deals").then(|| {
+                    let ids: Vec<String> = page
+                        .results
+                        .iter()
+                        .flat_map(|o| {
+                            o.associations
+                                .as_ref()
+                                .and_then(|a| a.get("line items").or_else(|| a.get("line_items")))
+                                .into_iter()
+                                .flat_map(|p| p.results.iter().map(|r| r.id.clone()))
+                        })
+                        .collect();
+                    let (c, lp) = (client.clone(), line_props.clone());
+                    AbortOnDrop(tokio::spawn(async move {
+                        c.batch_read("line_items", &ids, &lp).await
+                    }))
+                });
+                let fetched = Fetched {
+                    objs: page.results,
+                    next: next.clone(),
+                    lines,
+                };
+                if tx.send(Ok(fetched)).await.is_err() {
+                    return; // the consumer is gone
+                }
+                match next {
+                    Some(n) => after = Some(n),
+                    None => return,
+                }
+            }
+        });
+        Lister {
+            rx,
+            _task: AbortOnDrop(task),
+        }
+    }
+
+    async fn next(&mut self) -> ConnectorResult<Fetched> {
+        self.rx.recv().await.unwrap_or_else(|| {
+            Err(ConnectorError::retryable(
+                "HubSpot list pipeline ended unexpectedly",
+            ))
+        })
+    }
 }
 
 struct ListState<'a> {
@@ -798,11 +955,15 @@ impl ListState<'_> {
                 let hi = self.now_hi();
                 self.current = Some(match self.map.get(t).copied() {
                     None => Stage::Full {
-                        after: None,
+                        lister: Lister::start(self.src, t, None),
                         t0: hi,
                     },
                     Some(TypeCursor::Full { after, t0 }) => Stage::Full {
-                        after: Some(after.to_string()).filter(|a| a != "0"),
+                        lister: Lister::start(
+                            self.src,
+                            t,
+                            Some(after.to_string()).filter(|a| a != "0"),
+                        ),
                         t0,
                     },
                     Some(TypeCursor::Since { ts, id }) => Stage::Walk(Walk {
@@ -819,19 +980,14 @@ impl ListState<'_> {
                 });
             }
             match self.current.as_mut().expect("set above") {
-                Stage::Full { after, t0 } => {
+                Stage::Full { lister, t0 } => {
                     let t0 = *t0;
-                    let v = self
-                        .src
-                        .client
-                        .list(t, after.as_deref(), &self.src.props(t), associated_types(t))
-                        .await?;
-                    let objs: Vec<Value> = v["results"].as_array().cloned().unwrap_or_default();
-                    let next = v
-                        .pointer("/paging/next/after")
-                        .and_then(Value::as_str)
-                        .map(str::to_string);
-                    let records = self.src.convert(t, objs).await?;
+                    let Fetched { objs, next, lines } = lister.next().await?;
+                    let lines = match lines {
+                        Some(h) => Some(h.join().await??),
+                        None => None,
+                    };
+                    let records = self.src.convert(t, objs, lines).await?;
                     match next {
                         Some(n) => {
                             self.map.insert(
@@ -841,7 +997,6 @@ impl ListState<'_> {
                                     t0,
                                 },
                             );
-                            *after = Some(n);
                         }
                         None => {
                             self.map
@@ -862,7 +1017,7 @@ impl ListState<'_> {
                         self.map.insert(t.to_string(), TypeCursor::Since { ts, id });
                         let records = self
                             .src
-                            .convert(t, raws.into_iter().map(|r| r.obj).collect())
+                            .convert(t, raws.into_iter().map(|r| r.obj).collect(), None)
                             .await?;
                         self.emitted = true;
                         return Ok(Some(Page {
@@ -921,7 +1076,7 @@ impl ledgerbridge_sdk::CrmSource for HubSpotSource {
         let mut out = Vec::new();
         for t in hs_types(object) {
             let objs = self.client.batch_read(t, ids, &self.props(t)).await?;
-            out.extend(self.convert(t, objs).await?);
+            out.extend(self.convert(t, objs, None).await?);
         }
         Ok(out)
     }
@@ -969,25 +1124,25 @@ impl HubSpotSource {
         t: &str,
         items: Vec<&PropertyUpdate>,
     ) -> ConnectorResult<Vec<Result<Written, ConnectorError>>> {
-        let inputs: Vec<Value> = items
+        let inputs: Vec<UpdateInput<'_>> = items
             .iter()
-            .map(|u| json!({"id": u.id, "properties": u.properties}))
+            .map(|u| UpdateInput {
+                id: &u.id,
+                properties: &u.properties,
+            })
             .collect();
         match self.client.batch_update(t, &inputs).await {
-            Ok((_, body)) => {
-                let by_id: HashMap<&str, &Value> = body["results"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|r| Some((r["id"].as_str()?, r)))
-                    .collect();
+            Ok(results) => {
+                let by_id: HashMap<&str, &HsObject> =
+                    results.iter().map(|r| (r.id.as_str(), r)).collect();
                 Ok(items
                     .iter()
                     .map(|u| match by_id.get(u.id.as_str()) {
                         Some(r) => Ok(Written {
                             target_id: u.id.clone(),
-                            version: r["updatedAt"].as_str().map(str::to_string),
+                            version: Some(r.updated_at.clone()).filter(|v| !v.is_empty()),
                             created: false,
+                            invoice: None,
                         }),
                         None => Err(ConnectorError::new(
                             ledgerbridge_sdk::ErrorKind::NotFound,
@@ -1006,5 +1161,59 @@ impl HubSpotSource {
             Err(e) if !e.is_retryable() && items.len() == 1 => Ok(vec![Err(e)]),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(id: &str, assoc: &str) -> HsObject {
+        serde_json::from_str(&format!(
+            r#"{{"id":"{id}","properties":{{"dealname":"d"}},"updatedAt":"2025-01-02T03:04:05.678Z","associations":{assoc}}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn dates_and_inline_links() {
+        assert_eq!(
+            date_of("2025-03-01T00:00:00.000Z"),
+            NaiveDate::from_ymd_opt(2025, 3, 1)
+        );
+        assert_eq!(date_of("2025-03-01"), NaiveDate::from_ymd_opt(2025, 3, 1));
+        assert_eq!(date_of("2025-3-1"), None);
+        assert_eq!(date_of("é"), None);
+        let o = obj(
+            "1",
+            r#"{"companies":{"results":[{"id":"7","type":"deal_to_company_unlabeled"},{"id":"8","type":"deal_to_company"},{"id":"8","type":"deal_to_company_unlabeled"}]},
+               "line items":{"results":[{"id":"30","type":"deal_to_line_item"}]}}"#,
+        );
+        let l = inline_links("deals", &o);
+        assert_eq!(l.primary("companies", 5).as_deref(), Some("8"));
+        assert_eq!(l.owned_ids("companies"), vec!["7", "8"]);
+        assert_eq!(l.owned_ids("line_items"), vec!["30"]);
+        assert!(l.owned_ids("contacts").is_empty());
+    }
+
+    #[test]
+    fn a_line_item_named_by_two_deals_reaches_both() {
+        let line: HsObject = serde_json::from_str(
+            r#"{"id":"30","properties":{"price":"2.50","quantity":"3"},"updatedAt":"2025-01-02T03:04:05.678Z"}"#,
+        )
+        .unwrap();
+        let a = obj("1", r#"{"line items":{"results":[{"id":"30"}]}}"#);
+        let b = obj("2", r#"{"line_items":{"results":[{"id":"30"}]}}"#);
+        let links = vec![inline_links("deals", &a), inline_links("deals", &b)];
+        let mut pool = LinePool::new(vec![line], &links);
+        for (o, l) in [a, b].into_iter().zip(&links) {
+            let CrmRecord::Deal(d) = record("deals", o, l, &mut pool, None).unwrap() else {
+                panic!("not a deal")
+            };
+            assert_eq!(d.line_items.len(), 1);
+            assert_eq!(d.line_items[0].unit_price, Decimal::new(250, 2));
+            assert_eq!(d.line_items[0].quantity, Decimal::from(3));
+        }
+        assert!(pool.items.is_empty(), "moved to the last deal naming it");
     }
 }

@@ -50,7 +50,8 @@ impl WebhookVerifier for HubSpotWebhookVerifier {
         mac.verify_slice(&expected)
             .map_err(|_| WebhookError::BadSignature)?;
         // checked after the signature so a forged timestamp cannot probe the clock
-        if (req.now.timestamp_millis() - ts_ms).abs() > REPLAY_WINDOW_MS {
+        // abs_diff: an extreme timestamp (i64::MIN) must not overflow
+        if req.now.timestamp_millis().abs_diff(ts_ms) > REPLAY_WINDOW_MS.unsigned_abs() {
             return Err(WebhookError::Stale);
         }
         let events: Vec<Value> =

@@ -58,6 +58,10 @@ pub struct Written {
     pub version: Option<String>,
     /// Created (true) or updated (false).
     pub created: bool,
+    /// An invoice as the target saved it (its number, totals, amount due), when the
+    /// write's response carries it: write-back needs these without another read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<Box<crate::model::TargetInvoice>>,
 }
 
 /// Per-item result of a batch: the batch call itself may succeed while some

@@ -53,6 +53,7 @@ impl XeroTarget {
     }
 
     /// Writes `items` in chunks of the batch size; one outcome per item.
+    #[allow(clippy::too_many_arguments)]
     async fn write_all<R, W: Serialize + DeserializeOwned>(
         &self,
         items: &[WriteItem<R>],
@@ -60,6 +61,7 @@ impl XeroTarget {
         coll: &str,
         to_wire: impl Fn(&WriteItem<R>) -> ConnectorResult<W>,
         saved: impl Fn(&W) -> Option<(String, Option<String>)>,
+        invoice: impl Fn(&W) -> Option<Box<ledgerbridge_sdk::model::TargetInvoice>>,
         errors: impl Fn(&W) -> Option<Vec<String>>,
     ) -> ConnectorResult<Vec<ItemOutcome>> {
         let mut out = Vec::with_capacity(items.len());
@@ -106,6 +108,7 @@ impl XeroTarget {
                         target_id: id,
                         version,
                         created: it.target_id.is_none(),
+                        invoice: invoice(a),
                     }),
                     (None, None) => Err(ConnectorError::malformed(format!(
                         "Xero saved a {coll} item without an id"
@@ -242,6 +245,7 @@ impl FinanceTarget for XeroTarget {
                 c.contact_id
                     .map(|i| (i.to_string(), c.updated_date_utc.clone()))
             },
+            |_| None,
             |c| wire_errors(&c.validation_errors, c.has_validation_errors),
         )
         .await
@@ -265,6 +269,7 @@ impl FinanceTarget for XeroTarget {
                 i.invoice_id
                     .map(|id| (id.to_string(), i.updated_date_utc.clone()))
             },
+            |i: &wire::Invoice| Some(Box::new(convert::target_invoice(i))),
             |i| wire_errors(&i.validation_errors, i.has_errors),
         )
         .await
@@ -291,6 +296,7 @@ impl FinanceTarget for XeroTarget {
                 p.payment_id
                     .map(|id| (id.to_string(), p.updated_date_utc.clone()))
             },
+            |_| None,
             |p| wire_errors(&p.validation_errors, p.has_validation_errors),
         )
         .await
@@ -321,6 +327,7 @@ impl FinanceTarget for XeroTarget {
                     target_id: note_id(&it.record.text),
                     version: None,
                     created: true,
+                    invoice: None,
                 });
             out.push(ItemOutcome {
                 key: it.key.clone(),
@@ -365,6 +372,7 @@ impl FinanceTarget for XeroTarget {
                     target_id: id.to_string(),
                     version: a.updated_date_utc.clone(),
                     created: false,
+                    invoice: None,
                 }),
             };
         Ok(ItemOutcome {

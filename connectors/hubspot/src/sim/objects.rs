@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::Sim;
 use super::errors::{ApiError, ApiResult};
@@ -14,7 +14,7 @@ use super::record::Record;
 use super::schema::{ObjectType, valid_association_type};
 use super::store::{Change, Db};
 use super::webhooks::Source;
-use super::wire::{Selection, object};
+use super::wire::{Selection, json_response, object, resolve, write_object, write_str};
 
 /// Query parameters, keeping repeated keys (`properties=a&properties=b`).
 pub struct Params(Vec<(String, String)>);
@@ -116,26 +116,40 @@ pub async fn list(
     let db = sim.db.read().unwrap();
     let table = db.table(t);
     let schema = db.schema(t);
-    let mut results = Vec::with_capacity(limit);
+    let fields = resolve(t, schema, &sel);
+    let mut out = Vec::with_capacity(limit * 1024);
+    out.extend_from_slice(b"{\"results\":[");
     let mut next = None;
-    for r in table.records[table.lower_bound(after)..]
+    for (n, r) in table.records[table.lower_bound(after)..]
         .iter()
         .filter(|r| r.archived() == archived)
+        .enumerate()
     {
-        if results.len() == limit {
+        if n == limit {
             next = Some(r.id);
             break;
         }
-        results.push(object(t, r, schema, &sel, &assoc));
+        if n > 0 {
+            out.push(b',');
+        }
+        write_object(&mut out, t, r, schema, &fields, &assoc);
     }
-    let mut body = json!({ "results": results });
+    drop(db);
+    out.push(b']');
     if let Some(n) = next {
-        body["paging"] = json!({"next": {
-            "after": n.to_string(),
-            "link": format!("{}/crm/v3/objects/{}?after={n}", base_url(&headers), t.name()),
-        }});
+        let link = format!(
+            "{}/crm/v3/objects/{}?after={n}",
+            base_url(&headers),
+            t.name()
+        );
+        out.extend_from_slice(b",\"paging\":{\"next\":{\"after\":\"");
+        out.extend_from_slice(n.to_string().as_bytes());
+        out.extend_from_slice(b"\",\"link\":");
+        write_str(&mut out, &link);
+        out.extend_from_slice(b"}}");
     }
-    Ok(Json(body).into_response())
+    out.push(b'}');
+    Ok(json_response(StatusCode::OK, out))
 }
 
 /// Resolves `{id}` (or `idProperty`) to a record.

@@ -11,15 +11,16 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::Value;
 
 use super::Sim;
 use super::errors::{ApiError, ApiResult};
 use super::objects::object_type;
 use super::record::Record;
 use super::schema::{Computed, ObjectType, PropType, Schema};
-use super::wire::{Selection, object, parse_datetime};
+use super::wire::{Selection, json_response, parse_datetime, resolve, write_object};
 
 pub const MAX_GROUPS: usize = 5;
 pub const MAX_FILTERS_PER_GROUP: usize = 10;
@@ -556,17 +557,25 @@ pub async fn search(
             .map(|(_, id)| id)
             .collect();
     }
-    let results: Vec<Value> = ids
-        .iter()
-        .filter_map(|id| table.get(*id))
-        .map(|r| object(t, r, schema, &sel, &[]))
-        .collect();
-    let mut out = json!({"total": total, "results": results});
+    let fields = resolve(t, schema, &sel);
+    let mut out = Vec::with_capacity(ids.len() * 768);
+    out.extend_from_slice(b"{\"results\":[");
+    for (i, r) in ids.iter().filter_map(|id| table.get(*id)).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_object(&mut out, t, r, schema, &fields, &[]);
+    }
+    out.extend_from_slice(b"],\"total\":");
+    out.extend_from_slice(total.to_string().as_bytes());
     let next = window.end;
     if next < total.min(MAX_RESULTS) {
-        out["paging"] = json!({"next": {"after": next.to_string(), "link": null}});
+        out.extend_from_slice(b",\"paging\":{\"next\":{\"after\":\"");
+        out.extend_from_slice(next.to_string().as_bytes());
+        out.extend_from_slice(b"\",\"link\":null}}");
     }
-    Ok(Json(out).into_response())
+    out.push(b'}');
+    Ok(json_response(StatusCode::OK, out))
 }
 
 #[cfg(test)]

@@ -1,0 +1,144 @@
+//! The Webhook job: a targeted pull of exactly the records a webhook named.
+//!
+//! Payloads are thin (ids only), so the handler batch-reads the current state of
+//! those records: event order does not matter, the latest state wins. A CRM record
+//! is mirrored and planned like any pulled record (only real changes are pushed); a
+//! finance invoice has its status written back to the CRM. Our own write-back
+//! echoing back from the CRM changes no mapped field, so it plans nothing.
+
+use super::plan::{self, PlanItem, Scope};
+use super::runs::Counters;
+use super::runtime::{Runtimes, job_error};
+use super::{mirror, pull, writeback};
+use crate::queue::job::{WebhookJob, WriteBackJob};
+use crate::queue::{Job, JobContext, JobError, JobHandler};
+use crate::store::execute;
+use ledgerbridge_sdk::model::{CrmObject, CrmRecord};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+fn db_err(e: impl std::fmt::Display) -> JobError {
+    JobError::retryable(format!("database: {e}"))
+}
+
+pub struct WebhookHandler {
+    runtimes: Arc<Runtimes>,
+}
+
+impl WebhookHandler {
+    pub fn new(runtimes: Arc<Runtimes>) -> Self {
+        WebhookHandler { runtimes }
+    }
+}
+
+#[async_trait::async_trait]
+impl JobHandler for WebhookHandler {
+    async fn run(&self, job: &Job, ctx: &JobContext) -> Result<(), JobError> {
+        let Job::Webhook(w) = job else {
+            return Err(JobError::permanent(
+                "webhook handler got another kind of job",
+            ));
+        };
+        let mut acted = false;
+        for pair in ctx.config.pairs.iter() {
+            if pair.source == w.connection {
+                acted = true;
+                let rt = self.runtimes.get(&ctx.config, &ctx.db, &pair.name).await?;
+                crm_records(&rt, ctx, w).await?;
+            } else if pair.target == w.connection && w.object == "invoice" {
+                acted = true;
+                let rt = self.runtimes.get(&ctx.config, &ctx.db, &pair.name).await?;
+                writeback::refresh(&rt, &ctx.db, &w.record_ids).await?;
+            }
+        }
+        if !acted {
+            tracing::info!(connection = %w.connection, object = %w.object, "no pair acts on this webhook");
+        }
+        let mut c = ctx.db.conn().await.map_err(db_err)?;
+        execute!(
+            c.exec(),
+            "UPDATE webhook_inbox SET status = 'done' WHERE connection = $1 AND job_id = $2",
+            &w.connection,
+            &ctx.job_id
+        )
+        .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+/// Reads the named CRM records, mirrors them and plans exactly those.
+async fn crm_records(
+    rt: &super::runtime::PairRuntime,
+    ctx: &JobContext,
+    w: &WebhookJob,
+) -> Result<(), JobError> {
+    // HubSpot line items and products belong to deals: anything else is not ours.
+    let Some(object) = CrmObject::parse(&w.object).or(match w.object.as_str() {
+        "call" | "email" | "meeting" | "note" => Some(CrmObject::Interaction),
+        _ => None,
+    }) else {
+        tracing::info!(object = %w.object, "webhook object not synced; stored and ignored");
+        return Ok(());
+    };
+    let records = rt
+        .source
+        .read_by_ids(object, &w.record_ids)
+        .await
+        .map_err(|e| job_error(&format!("read {} by id", object.as_str()), e))?;
+    let found: HashSet<String> = records.iter().map(|r| r.meta().id.clone()).collect();
+    let gone: Vec<String> = w
+        .record_ids
+        .iter()
+        .filter(|id| !found.contains(*id))
+        .map(|id| format!("{}:{id}", object.as_str()))
+        .collect();
+    let mut keys: Vec<String> = records.iter().map(CrmRecord::key).collect();
+    keys.extend(gone.iter().cloned());
+    {
+        let mut tx = ctx.db.begin().await.map_err(db_err)?;
+        mirror::upsert(tx.exec(), &rt.source_connection, &records)
+            .await
+            .map_err(db_err)?;
+        if !gone.is_empty() {
+            mirror::mark_deleted(tx.exec(), &rt.source_connection, &gone)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+    }
+    let mut items: Vec<PlanItem> = Vec::new();
+    plan::plan(rt, &ctx.db, Scope::Keys(keys), false, &mut |i| {
+        items.push(i)
+    })
+    .await?;
+    let mut counters = Counters::default();
+    pull::enqueue_plan(rt, ctx, items, None, &mut counters).await
+}
+
+/// The WriteBack job: re-read one invoice and write its status back to the CRM.
+pub struct WriteBackHandler {
+    runtimes: Arc<Runtimes>,
+}
+
+impl WriteBackHandler {
+    pub fn new(runtimes: Arc<Runtimes>) -> Self {
+        WriteBackHandler { runtimes }
+    }
+}
+
+#[async_trait::async_trait]
+impl JobHandler for WriteBackHandler {
+    async fn run(&self, job: &Job, ctx: &JobContext) -> Result<(), JobError> {
+        let Job::WriteBack(WriteBackJob {
+            pair, target_id, ..
+        }) = job
+        else {
+            return Err(JobError::permanent(
+                "write-back handler got another kind of job",
+            ));
+        };
+        let rt = self.runtimes.get(&ctx.config, &ctx.db, pair).await?;
+        writeback::refresh(&rt, &ctx.db, std::slice::from_ref(target_id)).await?;
+        Ok(())
+    }
+}
