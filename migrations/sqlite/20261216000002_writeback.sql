@@ -10,6 +10,8 @@ CREATE TABLE invoice_state (
     number         TEXT,
     status         TEXT NOT NULL,
     currency       TEXT NOT NULL,
+    -- units of the invoice currency per unit of the base currency (NULL: 1)
+    currency_rate  TEXT,
     total          TEXT NOT NULL,
     amount_paid    TEXT NOT NULL,
     amount_due     TEXT NOT NULL,

@@ -67,6 +67,9 @@ impl PairRuntime {
 #[derive(Default)]
 pub struct Runtimes {
     inner: Mutex<HashMap<String, Arc<PairRuntime>>>,
+    /// This process's leases on target tenants: one per process, shared by every
+    /// target client, so a fleet of workers keeps each vendor's limit together.
+    leases: std::sync::OnceLock<Arc<crate::lease::TenantLeases>>,
 }
 
 impl Runtimes {
@@ -80,7 +83,11 @@ impl Runtimes {
         if let Some(rt) = map.get(pair) {
             return Ok(rt.clone());
         }
-        let rt = Arc::new(build(config, db, pair).await?);
+        let leases = self
+            .leases
+            .get_or_init(|| crate::lease::TenantLeases::for_worker(db.clone(), &config.worker))
+            .clone();
+        let rt = Arc::new(build_with(config, db, pair, Some(leases)).await?);
         map.insert(pair.to_string(), rt.clone());
         Ok(rt)
     }
@@ -99,8 +106,18 @@ pub fn job_error(context: &str, e: ConnectorError) -> JobError {
     }
 }
 
-/// Builds a pair's runtime from the configuration.
+/// Builds a pair's runtime from the configuration (no fleet lease: one-off commands).
 pub async fn build(config: &Config, db: &Db, pair_name: &str) -> Result<PairRuntime, JobError> {
+    build_with(config, db, pair_name, None).await
+}
+
+/// Builds a pair's runtime whose target client asks `pacer` before every call.
+pub async fn build_with(
+    config: &Config,
+    db: &Db,
+    pair_name: &str,
+    pacer: Option<Arc<crate::lease::TenantLeases>>,
+) -> Result<PairRuntime, JobError> {
     let pair = config
         .pair(pair_name)
         .cloned()
@@ -168,9 +185,15 @@ pub async fn build(config: &Config, db: &Db, pair_name: &str) -> Result<PairRunt
                     simulator_rates: simulator,
                     ..defaults
                 };
-                let t = ledgerbridge_xero::XeroTarget::connect(&pair.target, cfg, tokens)
-                    .await
-                    .map_err(|e| job_error(&format!("connection {}", pair.target), e))?;
+                let pacer = pacer.map(|p| p as Arc<dyn ledgerbridge_sdk::http::Pacer>);
+                let t = ledgerbridge_xero::XeroTarget::connect_with_pacer(
+                    &pair.target,
+                    cfg,
+                    tokens,
+                    pacer,
+                )
+                .await
+                .map_err(|e| job_error(&format!("connection {}", pair.target), e))?;
                 let t = Arc::new(t);
                 let c = t.clone();
                 target_calls = Arc::new(move || c.client().http().stats().api_calls)

@@ -269,13 +269,14 @@ async fn remember(
     execute!(
         exec,
         "INSERT INTO invoice_state (pair, invoice_id, source_key, company_key, number, status, currency, \
-         total, amount_paid, amount_due, due_date, fully_paid_on, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         total, amount_paid, amount_due, due_date, fully_paid_on, updated_at, currency_rate) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
          ON CONFLICT (pair, invoice_id) DO UPDATE SET source_key = excluded.source_key, \
          company_key = excluded.company_key, number = excluded.number, status = excluded.status, \
          currency = excluded.currency, total = excluded.total, amount_paid = excluded.amount_paid, \
          amount_due = excluded.amount_due, due_date = excluded.due_date, \
-         fully_paid_on = excluded.fully_paid_on, updated_at = excluded.updated_at",
+         fully_paid_on = excluded.fully_paid_on, updated_at = excluded.updated_at, \
+         currency_rate = excluded.currency_rate",
         &rt.pair.name,
         &inv.id,
         source_key,
@@ -288,13 +289,15 @@ async fn remember(
         inv.amount_due.to_string(),
         inv.due_date.map(|d| d.to_string()),
         inv.fully_paid_on.map(|d| d.to_string()),
-        now_ms()
+        now_ms(),
+        inv.currency_rate.map(|r| r.to_string())
     )
     .map(|_| ())
 }
 
-/// A company's outstanding and overdue amounts over its live invoices, as text:
-/// `1234.50` in one currency, `USD 10.00; EUR 5.00` across several.
+/// A company's outstanding and overdue amounts over its live invoices, in the finance
+/// system's base currency (each invoice converted with its own `CurrencyRate`, the
+/// rate the books use), rounded to cents: CRM number properties take one number.
 async fn company_totals(
     exec: Exec<'_>,
     pair: &str,
@@ -303,46 +306,43 @@ async fn company_totals(
 ) -> Result<(String, String), sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
-        currency: String,
         amount_due: String,
+        currency_rate: Option<String>,
         due_date: Option<String>,
         status: String,
     }
     let rows = fetch_all!(
         exec,
         Row,
-        "SELECT currency, amount_due, due_date, status FROM invoice_state WHERE pair = $1 AND company_key = $2",
+        "SELECT amount_due, currency_rate, due_date, status FROM invoice_state \
+         WHERE pair = $1 AND company_key = $2",
         pair,
         company_key
     )?;
-    let mut outstanding: BTreeMap<String, Decimal> = BTreeMap::new();
-    let mut overdue: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut outstanding = Decimal::ZERO;
+    let mut overdue = Decimal::ZERO;
     for r in rows {
         if !matches!(r.status.as_str(), "AUTHORISED" | "SUBMITTED" | "PAID") {
             continue;
         }
         let due = Decimal::from_str(&r.amount_due).unwrap_or_default();
-        *outstanding.entry(r.currency.clone()).or_default() += due;
+        let rate = r
+            .currency_rate
+            .and_then(|x| Decimal::from_str(&x).ok())
+            .filter(|x| !x.is_zero())
+            .unwrap_or(Decimal::ONE);
+        let base = due / rate;
+        outstanding += base;
         let late = r
             .due_date
             .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
             .is_some_and(|d| d < today);
-        *overdue.entry(r.currency).or_default() += if late { due } else { Decimal::ZERO };
+        if late {
+            overdue += base;
+        }
     }
-    Ok((money_text(&outstanding), money_text(&overdue)))
-}
-
-fn money_text(m: &BTreeMap<String, Decimal>) -> String {
-    let live: Vec<(&String, &Decimal)> = m.iter().filter(|(_, v)| !v.is_zero()).collect();
-    match live.as_slice() {
-        [] => "0".into(),
-        [(_, v)] => v.to_string(),
-        many => many
-            .iter()
-            .map(|(c, v)| format!("{c} {v}"))
-            .collect::<Vec<_>>()
-            .join("; "),
-    }
+    let cents = |d: Decimal| ledgerbridge_sdk::model::round_money(d, 2).to_string();
+    Ok((cents(outstanding), cents(overdue)))
 }
 
 async fn last_hashes(

@@ -275,6 +275,18 @@ impl XeroClient {
         cfg: XeroConfig,
         tokens: Arc<dyn TokenSource>,
     ) -> ConnectorResult<XeroClient> {
+        Self::connect_with_pacer(connection, cfg, tokens, None).await
+    }
+
+    /// Like [`XeroClient::connect`], with a fleet-wide pacer (the engine's per-tenant
+    /// lease) consulted before every call, so Xero's per-tenant limits hold across
+    /// many worker processes.
+    pub async fn connect_with_pacer(
+        connection: &str,
+        cfg: XeroConfig,
+        tokens: Arc<dyn TokenSource>,
+        pacer: Option<Arc<dyn ledgerbridge_sdk::http::Pacer>>,
+    ) -> ConnectorResult<XeroClient> {
         cfg.validate().map_err(ConnectorError::config)?;
         let caps = capabilities(&cfg);
         let classifier = Arc::new(|status: StatusCode, _h: &http::HeaderMap, body: &[u8]| {
@@ -294,8 +306,12 @@ impl XeroClient {
             .quota_reader(remaining_headers(&[
                 ("minute", "x-minlimit-remaining"),
                 ("daily", "x-daylimit-remaining"),
-            ]))
-            .build()?;
+            ]));
+        let http = match pacer {
+            Some(p) => http.pacer(p),
+            None => http,
+        }
+        .build()?;
         let mut client = XeroClient {
             http,
             cfg,

@@ -41,9 +41,19 @@ impl XeroTarget {
         cfg: XeroConfig,
         tokens: Arc<dyn TokenSource>,
     ) -> ConnectorResult<Self> {
+        Self::connect_with_pacer(connection, cfg, tokens, None).await
+    }
+
+    /// With a fleet-wide pacer (see [`XeroClient::connect_with_pacer`]).
+    pub async fn connect_with_pacer(
+        connection: &str,
+        cfg: XeroConfig,
+        tokens: Arc<dyn TokenSource>,
+        pacer: Option<Arc<dyn ledgerbridge_sdk::http::Pacer>>,
+    ) -> ConnectorResult<Self> {
         let caps = capabilities(&cfg);
         Ok(XeroTarget {
-            client: XeroClient::connect(connection, cfg, tokens).await?,
+            client: XeroClient::connect_with_pacer(connection, cfg, tokens, pacer).await?,
             caps,
         })
     }
