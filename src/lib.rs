@@ -8,6 +8,7 @@
 //! - [`audit`]: the hash-chained audit log of writes (append, verify, list).
 //! - [`lease`]: per-tenant leases so a fleet of workers keeps a vendor's rate limit.
 //! - [`sync`]: the pipeline — pull, plan, push, write-back, schedules.
+//! - [`reconcile`]: reconciliation reports — every record in exactly one class.
 //! - [`check`]: `ledgerbridge check` — every problem as `file:line: message`.
 //! - [`store`]: the database (SQLite or PostgreSQL), our migrations, table access.
 //! - [`queue`]: logical jobs on top of apalis, retries, dead letters, the worker.
@@ -21,6 +22,7 @@ pub mod config;
 pub mod lease;
 pub mod logging;
 pub mod queue;
+pub mod reconcile;
 pub mod store;
 pub mod sync;
 pub mod time;

@@ -142,7 +142,25 @@ poll_interval_ms = 50
         enqueue_only: false,
         json: args.json,
     };
-    let code = super::sync::sync(config, &db, &["main".to_string()], &sync_args).await;
+    let code = super::sync::sync(config.clone(), &db, &["main".to_string()], &sync_args).await;
+    // Then prove both sides agree.
+    let code = match crate::reconcile::run_reconcile(&config, &db, "main", &Default::default()).await {
+        Ok(report) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"reconcile": serde_json::to_value(&report.summary).unwrap_or_default()})
+                );
+            } else {
+                println!("{}", crate::reconcile::summary_line(&report));
+            }
+            if report.discrepancies() == 0 { code } else { ExitCode::FAILURE }
+        }
+        Err(e) => {
+            eprintln!("error: reconcile: {e}");
+            ExitCode::FAILURE
+        }
+    };
     db.close().await;
     if args.keep {
         eprintln!("kept {}", dir.display());

@@ -95,6 +95,7 @@ impl Handlers {
     pub fn builtin() -> Self {
         let mut h = Self::empty();
         crate::sync::register(&mut h);
+        crate::reconcile::register(&mut h);
         #[cfg(feature = "test-jobs")]
         h.register(JobKind::Test, super::test_job::TestHandler);
         h

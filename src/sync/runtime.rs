@@ -131,7 +131,26 @@ pub async fn build_with(
             .map_err(|e| JobError::permanent(format!("connection {}: {e}", pair.source)))?;
         match conn.kind {
             ConnectorKind::Hubspot => {
+                // The write-back properties come back with every pull, so
+                // reconciliation sees what finance status the CRM shows.
+                let wb = &pair.writeback;
+                let mut extra_properties: Vec<(String, String)> = [
+                    &wb.deal_invoice_number,
+                    &wb.deal_invoice_status,
+                    &wb.deal_amount_paid,
+                    &wb.deal_amount_outstanding,
+                    &wb.deal_paid_date,
+                ]
+                .into_iter()
+                .map(|p| ("deals".to_string(), p.clone()))
+                .collect();
+                extra_properties.extend(
+                    [&wb.company_outstanding, &wb.company_overdue]
+                        .into_iter()
+                        .map(|p| ("companies".to_string(), p.clone())),
+                );
                 let cfg = ledgerbridge_hubspot::HubSpotConfig {
+                    extra_properties,
                     connection: pair.source.clone(),
                     base_url: conn
                         .base_url

@@ -133,7 +133,6 @@ fn capabilities_to_come_say_so_and_fail() {
     let dir = tempfile::tempdir().unwrap();
     for args in [
         vec!["serve"],
-        vec!["reconcile"],
         vec!["budget"],
     ] {
         let out = Command::new(bin())
