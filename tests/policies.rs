@@ -11,5 +11,7 @@ mod adopt;
 mod conflicts;
 #[path = "policies/lock_date.rs"]
 mod lock_date;
+#[path = "policies/spec.rs"]
+mod spec;
 #[path = "policies/voids.rs"]
 mod voids;

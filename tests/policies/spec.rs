@@ -16,5 +16,10 @@ async fn default_mappings_write_spec_valid_xero_payloads() {
     assert!(s.clean(), "{s:?}");
     assert!(s.counters.created > 100, "{s:?}");
     let v = w.xero_sim.violations();
-    assert!(v.is_empty(), "{} schema violations, first: {:?}", v.len(), v.first());
+    assert!(
+        v.is_empty(),
+        "{} schema violations, first: {:?}",
+        v.len(),
+        v.first()
+    );
 }

@@ -378,6 +378,9 @@ impl XeroClient {
         let call = self
             .call(method, path)
             .query("summarizeErrors", "false")
+            // four decimals on unit amounts: without it Xero rounds them to two, and
+            // a BHD (three decimals) or a fractional unit price would change
+            .query("unitdp", "4")
             .idempotency_key("Idempotency-Key", idempotency_key)
             .json(&Body {
                 collection: collection_name,
@@ -408,7 +411,8 @@ impl XeroClient {
         let mut call = self
             .call(Method::GET, path)
             .query("page", page.to_string())
-            .query("pageSize", self.cfg.page_size.to_string());
+            .query("pageSize", self.cfg.page_size.to_string())
+            .query("unitdp", "4");
         if let Some(w) = filter {
             call = call.query("where", w);
         }
