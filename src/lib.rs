@@ -9,6 +9,7 @@
 //! - [`lease`]: per-tenant leases so a fleet of workers keeps a vendor's rate limit.
 //! - [`sync`]: the pipeline — pull, plan, push, write-back, schedules.
 //! - [`reconcile`]: reconciliation reports — every record in exactly one class.
+//! - [`budget`]: budget vs actuals vs the CRM pipeline.
 //! - [`check`]: `ledgerbridge check` — every problem as `file:line: message`.
 //! - [`store`]: the database (SQLite or PostgreSQL), our migrations, table access.
 //! - [`queue`]: logical jobs on top of apalis, retries, dead letters, the worker.
@@ -16,6 +17,7 @@
 //! - [`cli`]: the `ledgerbridge` subcommands, one file each.
 
 pub mod audit;
+pub mod budget;
 pub mod check;
 pub mod cli;
 pub mod config;

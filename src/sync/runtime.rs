@@ -144,6 +144,9 @@ pub async fn build_with(
                 .into_iter()
                 .map(|p| ("deals".to_string(), p.clone()))
                 .collect();
+                if let Some(p) = &pair.budget_status_property {
+                    extra_properties.push(("deals".to_string(), p.clone()));
+                }
                 extra_properties.extend(
                     [&wb.company_outstanding, &wb.company_overdue]
                         .into_iter()

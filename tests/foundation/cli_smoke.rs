@@ -127,22 +127,3 @@ fn environment_overrides_are_checked_and_named() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("postgres://u@db.example/lb"));
 }
-
-#[test]
-fn capabilities_to_come_say_so_and_fail() {
-    let dir = tempfile::tempdir().unwrap();
-    for args in [
-        vec!["serve"],
-        vec!["budget"],
-    ] {
-        let out = Command::new(bin())
-            .args(&args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(3), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.starts_with("not available yet: "), "{args:?}: {err}");
-        assert!(err.contains("(issue "), "{args:?}: {err}");
-    }
-}
