@@ -749,18 +749,7 @@ async fn prepare(
             // Updates: was the invoice edited in the finance system since our push?
             let update_ids: Vec<String> =
                 items.iter().filter_map(|it| it.target_id.clone()).collect();
-            let current: HashMap<String, ledgerbridge_sdk::model::TargetInvoice> =
-                if update_ids.is_empty() {
-                    HashMap::new()
-                } else {
-                    rt.target
-                        .get_invoices(&update_ids)
-                        .await
-                        .map_err(|e| job_error("invoice read", e))?
-                        .into_iter()
-                        .map(|i| (i.id.clone(), i))
-                        .collect()
-                };
+            let current = invoices_by_id(rt, &update_ids).await?;
             for it in items {
                 let Mapped::Invoice(d) = it.mapped.clone() else {
                     out.push((it, Prepared::Fail("not an invoice mapping".into())));
@@ -871,18 +860,7 @@ async fn prepare(
                 .values()
                 .filter_map(|l| l.target_id.clone())
                 .collect();
-            let invoices: HashMap<String, ledgerbridge_sdk::model::TargetInvoice> =
-                if ids.is_empty() {
-                    HashMap::new()
-                } else {
-                    rt.target
-                        .get_invoices(&ids)
-                        .await
-                        .map_err(|e| job_error("invoice read", e))?
-                        .into_iter()
-                        .map(|i| (i.id.clone(), i))
-                        .collect()
-                };
+            let invoices = invoices_by_id(rt, &ids).await?;
             for it in items {
                 let Mapped::Payment(d) = it.mapped.clone() else {
                     out.push((it, Prepared::Fail("not a payment mapping".into())));
@@ -1154,4 +1132,22 @@ async fn send(rt: &PairRuntime, ready: &[(Item, Ready)]) -> Result<Vec<ItemOutco
         out.extend(t.add_notes(&notes).await.map_err(ctx)?);
     }
     Ok(out)
+}
+
+/// The target's current invoices by id (one batch read; none asked, no call).
+async fn invoices_by_id(
+    rt: &PairRuntime,
+    ids: &[String],
+) -> Result<HashMap<String, ledgerbridge_sdk::model::TargetInvoice>, JobError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(rt
+        .target
+        .get_invoices(ids)
+        .await
+        .map_err(|e| job_error("invoice read", e))?
+        .into_iter()
+        .map(|i| (i.id.clone(), i))
+        .collect())
 }
