@@ -6,13 +6,13 @@
 //! Map of the modules (one idea each):
 //! - [`config`]: the `ledgerbridge.toml` contract, loading with env overrides, `env:` values.
 //! - [`audit`]: the hash-chained audit log of writes (append, verify, list).
-//! - [`lease`]: per-tenant leases so a fleet of workers keeps a vendor's rate limit.
-//! - [`sync`]: the pipeline — pull, plan, push, write-back, schedules.
-//! - [`reconcile`]: reconciliation reports — every record in exactly one class.
-//! - [`budget`]: budget vs actuals vs the CRM pipeline.
+//! - [`budget`]: `ledgerbridge budget` — budget vs actuals vs the CRM pipeline.
 //! - [`check`]: `ledgerbridge check` — every problem as `file:line: message`.
+//! - [`lease`]: per-tenant leases so a fleet of workers keeps a vendor's rate limit.
+//! - [`reconcile`]: reconciliation reports — every record in exactly one class.
 //! - [`store`]: the database (SQLite or PostgreSQL), our migrations, table access.
 //! - [`queue`]: logical jobs on top of apalis, retries, dead letters, the worker.
+//! - [`server`]: `ledgerbridge serve` — webhooks into the inbox, health, metrics.
 //! - [`logging`]: tracing setup (text or JSON, `RUST_LOG`).
 //! - [`cli`]: the `ledgerbridge` subcommands, one file each.
 
@@ -25,6 +25,7 @@ pub mod lease;
 pub mod logging;
 pub mod queue;
 pub mod reconcile;
+pub mod server;
 pub mod store;
 pub mod sync;
 pub mod time;
