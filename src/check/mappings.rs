@@ -1,18 +1,61 @@
-//! The hook through which the mapping engine (issue 6) adds its checks to `check`.
+//! The mapping engine's checks inside `check`: every problem in a pair's mapping files
+//! as `file:line: message`, without network access.
 //!
-//! `check` calls the checker once per pair whose mapping folder exists; it returns every
-//! problem in that folder's files as `file:line: message` ([`super::CheckProblem`] with
-//! [`super::Location::Line`]). Until the engine lands there is none, and `check` says so in
-//! its summary instead of pretending the mappings were validated.
+//! The source connector's declared fields (what a mapping may read) come from the
+//! connector's capabilities, which a client built without calling the vendor knows.
 
-use super::CheckProblem;
-use crate::config::{Config, PairConfig};
-use std::path::Path;
+use super::{CheckProblem, Location};
+use crate::config::{Config, ConnectorKind, PairConfig};
+use ledgerbridge_mapping::{MappingSet, SourceSchema};
+use ledgerbridge_sdk::CrmSource;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Validates the mapping files of one pair (without network access).
 pub type MappingChecker = fn(config: &Config, pair: &PairConfig, dir: &Path) -> Vec<CheckProblem>;
 
-/// The mapping checker in this build. Issue 6 replaces `None` with its loader's check.
+/// The mapping checker in this build.
 pub fn mapping_checker() -> Option<MappingChecker> {
-    None
+    Some(check_pair)
+}
+
+fn check_pair(config: &Config, pair: &PairConfig, dir: &Path) -> Vec<CheckProblem> {
+    // A bad start_date or currency is reported by the config checks, with its line.
+    let Ok(settings) = crate::sync::runtime::pair_settings(config, pair) else {
+        return Vec::new();
+    };
+    let Some(schema) = source_schema(config, pair) else {
+        // the source connection itself is reported by the config checks
+        return Vec::new();
+    };
+    match MappingSet::load(dir, &schema, &settings) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems
+            .into_iter()
+            .map(|p| CheckProblem {
+                location: Location::Line {
+                    file: PathBuf::from(&p.file),
+                    line: p.line,
+                },
+                message: p.message,
+            })
+            .collect(),
+    }
+}
+
+/// The fields the pair's source connector declares, from its capabilities.
+fn source_schema(config: &Config, pair: &PairConfig) -> Option<SourceSchema> {
+    let conn = config.connections.get(&pair.source)?;
+    match conn.kind {
+        ConnectorKind::Hubspot => {
+            let cfg = ledgerbridge_hubspot::HubSpotConfig::default();
+            // no call is made: the token is never used by `check`
+            let tokens = Arc::new(ledgerbridge_sdk::auth::StaticToken::new("check"));
+            let client = ledgerbridge_hubspot::HubSpotClient::new(cfg, tokens).ok()?;
+            let source = ledgerbridge_hubspot::HubSpotSource::new(Arc::new(client));
+            let caps = source.capabilities();
+            Some(SourceSchema::new(caps.vendor, caps.fields.clone()))
+        }
+        ConnectorKind::Xero => None,
+    }
 }

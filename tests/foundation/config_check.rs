@@ -28,9 +28,21 @@ schedule = "0 */15 * * * *"
 concurrency = 4
 "#;
 
+/// The shipped mappings copied into `dir`, so a config's pair has valid mappings.
+fn shipped_mappings(dir: &Path) {
+    std::fs::create_dir(dir).unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/hubspot-xero");
+    for e in std::fs::read_dir(&shipped).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 fn run(text: &str) -> (tempfile::TempDir, Vec<(usize, String)>) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("maps")).unwrap();
+    shipped_mappings(&dir.path().join("maps"));
     let file = dir.path().join("ledgerbridge.toml");
     std::fs::write(&file, text).unwrap();
     let report = check::check(Some(&file));
@@ -336,5 +348,46 @@ fn secrets_are_redacted_in_debug() {
     assert_eq!(
         c.connections["crm"].access_token.as_ref().unwrap().expose(),
         Some("sim-token")
+    );
+}
+
+/// `check` runs the mapping engine over the pair's folder: every problem in the
+/// mapping files comes back as that file's `file:line: message`.
+#[test]
+fn mapping_problems_are_reported_with_their_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let maps = dir.path().join("maps");
+    shipped_mappings(&maps);
+    let file = dir.path().join("ledgerbridge.toml");
+    std::fs::write(&file, GOOD).unwrap();
+    // the shipped mappings pass as they are
+    assert!(check::check(Some(&file)).problems.is_empty());
+    // a typo in a field and a float literal in one line of deal-invoice.toml
+    let deal = maps.join("deal-invoice.toml");
+    let text = std::fs::read_to_string(&deal).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("description = 'deal.name'"))
+        .expect("the shipped file has the no-lines description")
+        + 1;
+    std::fs::write(
+        &deal,
+        text.replace("description = 'deal.name'", "description = 'deal.nme'"),
+    )
+    .unwrap();
+    let report = check::check(Some(&file));
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    let p = &report.problems[0];
+    match &p.location {
+        Location::Line { file, line: l } => {
+            assert!(file.ends_with("deal-invoice.toml"), "{file:?}");
+            assert_eq!(*l, line);
+        }
+        other => panic!("expected a file:line, got {other:?}"),
+    }
+    assert!(
+        p.message.contains("deal has no field `nme`"),
+        "{}",
+        p.message
     );
 }
