@@ -144,7 +144,9 @@ poll_interval_ms = 50
     };
     let code = super::sync::sync(config.clone(), &db, &["main".to_string()], &sync_args).await;
     // Then prove both sides agree.
-    let code = match crate::reconcile::run_reconcile(&config, &db, "main", &Default::default()).await {
+    let code = match crate::reconcile::run_reconcile(&config, &db, "main", &Default::default())
+        .await
+    {
         Ok(report) => {
             if args.json {
                 println!(
@@ -154,7 +156,11 @@ poll_interval_ms = 50
             } else {
                 println!("{}", crate::reconcile::summary_line(&report));
             }
-            if report.discrepancies() == 0 { code } else { ExitCode::FAILURE }
+            if report.discrepancies() == 0 {
+                code
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Err(e) => {
             eprintln!("error: reconcile: {e}");

@@ -44,6 +44,7 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> ExitCode {
     )
     .await;
     scheduler.abort();
+    crate::sync::runtime::release_leases().await;
     db.close().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,

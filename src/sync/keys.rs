@@ -98,19 +98,36 @@ pub async fn claim(
     Ok(n > 0)
 }
 
-/// Marks keys `sent`: committed before the vendor call.
-pub async fn mark_sent(exec: Exec<'_>, keys: &[String], job_id: &str) -> Result<(), sqlx::Error> {
+/// Marks keys `sent`: committed before the vendor call. One statement per 500 keys
+/// (a statement per key made this a hot spot of large syncs on SQLite).
+pub async fn mark_sent(
+    mut exec: Exec<'_>,
+    keys: &[String],
+    job_id: &str,
+) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    let mut exec = exec;
-    for k in keys {
-        execute!(
-            exec.reborrow(),
-            "UPDATE idempotency_keys SET state = 'sent', job_id = $2, updated_at = $3 \
-             WHERE key = $1 AND state <> 'done'",
-            k,
-            job_id,
-            now
-        )?;
+    for chunk in keys.chunks(500) {
+        macro_rules! run {
+            ($db:ty, $c:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new(
+                    "UPDATE idempotency_keys SET state = 'sent', job_id = ",
+                );
+                qb.push_bind(job_id);
+                qb.push(", updated_at = ");
+                qb.push_bind(now);
+                qb.push(" WHERE state <> 'done' AND key IN (");
+                let mut sep = qb.separated(", ");
+                for k in chunk {
+                    sep.push_bind(k);
+                }
+                qb.push(")");
+                qb.build().execute(&mut **$c).await?;
+            }};
+        }
+        match &mut exec {
+            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
+            Exec::Postgres(c) => run!(sqlx::Postgres, c),
+        }
     }
     Ok(())
 }

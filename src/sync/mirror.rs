@@ -39,7 +39,9 @@ struct Prepared {
     updated_at: i64,
 }
 
-/// Upserts a page of records; returns how many rows were new or changed.
+/// Upserts a page of records; returns how many rows were new or changed. A row is never
+/// replaced by an older version of the record (two webhook jobs reading the same
+/// record at different moments may commit in either order).
 pub async fn upsert(
     mut exec: Exec<'_>,
     connection: &str,
@@ -86,7 +88,9 @@ pub async fn upsert(
                      deleted = excluded.deleted, source_version = excluded.source_version, \
                      source_updated_at = excluded.source_updated_at, \
                      mirrored_at = excluded.mirrored_at \
-                     WHERE records.content_hash <> excluded.content_hash",
+                     WHERE records.content_hash <> excluded.content_hash \
+                     AND (records.source_updated_at IS NULL \
+                     OR excluded.source_updated_at >= records.source_updated_at)",
                 );
                 qb.build().execute(&mut **$c).await?.rows_affected()
             }};
@@ -100,13 +104,40 @@ pub async fn upsert(
 }
 
 /// Records by key (any objects of one connection); missing keys are left out.
+///
+/// A key is `object:id`, so the keys are looked up per object: with the object in
+/// the condition every key is one probe of the primary key, where `connection`
+/// alone would make the database walk every record of the connection per call.
 pub async fn load(
     mut exec: Exec<'_>,
     connection: &str,
     keys: &[String],
 ) -> Result<Vec<MirrorRow>, sqlx::Error> {
     let mut out = Vec::with_capacity(keys.len());
-    for chunk in keys.chunks(500) {
+    let mut by_object: std::collections::BTreeMap<Option<&str>, Vec<&String>> =
+        std::collections::BTreeMap::new();
+    for k in keys {
+        by_object
+            .entry(k.split_once(':').map(|(o, _)| o))
+            .or_default()
+            .push(k);
+    }
+    for (object, keys) in &by_object {
+        for chunk in keys.chunks(500) {
+            load_chunk(&mut exec, connection, *object, chunk, &mut out).await?;
+        }
+    }
+    Ok(out)
+}
+
+async fn load_chunk(
+    exec: &mut Exec<'_>,
+    connection: &str,
+    object: Option<&str>,
+    chunk: &[&String],
+    out: &mut Vec<MirrorRow>,
+) -> Result<(), sqlx::Error> {
+    {
         macro_rules! run {
             ($db:ty, $c:expr) => {{
                 let mut qb = QueryBuilder::<$db>::new(
@@ -114,10 +145,14 @@ pub async fn load(
                      WHERE connection = ",
                 );
                 qb.push_bind(connection);
+                if let Some(object) = object {
+                    qb.push(" AND object = ");
+                    qb.push_bind(object);
+                }
                 qb.push(" AND record_key IN (");
                 let mut sep = qb.separated(", ");
                 for k in chunk {
-                    sep.push_bind(k);
+                    sep.push_bind(k.as_str());
                 }
                 qb.push(")");
                 qb.build_query_as::<MirrorRow>()
@@ -125,12 +160,12 @@ pub async fn load(
                     .await?
             }};
         }
-        out.extend(match &mut exec {
+        out.extend(match exec {
             Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
             Exec::Postgres(c) => run!(sqlx::Postgres, c),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Up to `limit` records of `object` with keys after `after`, in key order: the mirror

@@ -68,6 +68,7 @@ impl JobHandler for PullHandler {
         }
         .await;
         counters.api_calls = rt.take_calls() as i64;
+        rt.record_api_stats(&ctx.db).await;
         if let Some(run) = &p.run_id {
             let mut c = ctx.db.conn().await.map_err(db_err)?;
             runs::add(c.exec(), run, &counters).await.map_err(db_err)?;

@@ -51,6 +51,7 @@ impl JobHandler for PushHandler {
         let mut counters = Counters::default();
         let result = push(&rt, ctx, p, &mut counters).await;
         counters.api_calls = rt.take_calls() as i64;
+        rt.record_api_stats(&ctx.db).await;
         if let Some(run) = &p.run_id {
             let mut c = ctx
                 .db

@@ -75,6 +75,7 @@ pub async fn run_to_completion(
         wait_for_runs(db.clone(), ids, progress),
     )
     .await?;
+    super::runtime::release_leases().await;
     summaries(db, runs_, started.elapsed()).await
 }
 

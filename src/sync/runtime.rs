@@ -9,8 +9,10 @@
 
 use crate::config::{Config, ConnectorKind, InvoiceStatus, PairConfig, PaymentsSource};
 use crate::queue::JobError;
+use crate::server::api_stats::StatsTracker;
 use crate::store::Db;
 use ledgerbridge_mapping::{MappingSet, PairSettings, SourceSchema};
+use ledgerbridge_sdk::http::HttpStats;
 use ledgerbridge_sdk::model::Currency;
 use ledgerbridge_sdk::{ConnectorError, CrmSource, FinanceTarget};
 use std::collections::HashMap;
@@ -28,6 +30,11 @@ pub struct PairRuntime {
     pub settings: PairSettings,
     /// API calls made through this runtime's clients (source + target).
     pub calls: Arc<dyn Fn() -> u64 + Send + Sync>,
+    /// Cumulative HTTP counters of the source and of the target client.
+    source_stats: Arc<dyn Fn() -> HttpStats + Send + Sync>,
+    target_stats: Arc<dyn Fn() -> HttpStats + Send + Sync>,
+    /// What was last added to `api_call_stats` (source, target).
+    api_stats: StdMutex<(StatsTracker, StatsTracker)>,
     mappings_dir: PathBuf,
     schema: SourceSchema,
     mappings: StdMutex<(String, Arc<MappingSet>)>,
@@ -61,6 +68,36 @@ impl PairRuntime {
         *rep = now;
         d
     }
+
+    /// Adds the calls this runtime's clients made since the last report to
+    /// `api_call_stats`, per connection (what `serve`'s `/metrics` shows). Best effort:
+    /// a database error is logged and never fails the job.
+    pub async fn record_api_stats(&self, db: &Db) {
+        let (s, t) = {
+            let mut tr = self.api_stats.lock().unwrap();
+            (
+                tr.0.delta((self.source_stats)()),
+                tr.1.delta((self.target_stats)()),
+            )
+        };
+        for (connection, delta) in [(&self.source_connection, s), (&self.target_connection, t)] {
+            if let Err(e) = crate::server::api_stats::record(db, connection, delta).await {
+                tracing::warn!(connection = %connection, error = %e, "API call stats not recorded");
+            }
+        }
+    }
+}
+
+/// Every lease set this process made, so a graceful stop can hand its tenants over
+/// at once instead of making the next worker wait out the lease TTL.
+static PROCESS_LEASES: StdMutex<Vec<Arc<crate::lease::TenantLeases>>> = StdMutex::new(Vec::new());
+
+/// Releases this process's tenant leases (on a graceful stop of a worker or `sync`).
+pub async fn release_leases() {
+    let all: Vec<_> = PROCESS_LEASES.lock().unwrap().drain(..).collect();
+    for l in all {
+        l.release_all().await;
+    }
 }
 
 /// Runtimes by pair name, shared by the pipeline's handlers in one process.
@@ -85,7 +122,11 @@ impl Runtimes {
         }
         let leases = self
             .leases
-            .get_or_init(|| crate::lease::TenantLeases::for_worker(db.clone(), &config.worker))
+            .get_or_init(|| {
+                let l = crate::lease::TenantLeases::for_worker(db.clone(), &config.worker);
+                PROCESS_LEASES.lock().unwrap().push(l.clone());
+                l
+            })
             .clone();
         let rt = Arc::new(build_with(config, db, pair, Some(leases)).await?);
         map.insert(pair.to_string(), rt.clone());
@@ -123,7 +164,7 @@ pub async fn build_with(
         .cloned()
         .ok_or_else(|| JobError::permanent(format!("no pair named {pair_name:?} in the config")))?;
     let settings = pair_settings(config, &pair).map_err(JobError::permanent)?;
-    let source_calls;
+    let source_stats;
     let source: Arc<dyn CrmSource> = {
         let conn = connection(config, &pair.source)?;
         let tokens = crate::vault::token_source(config, &pair.source, db)
@@ -167,7 +208,8 @@ pub async fn build_with(
                         .map_err(|e| job_error("HubSpot client", e))?,
                 );
                 let c = client.clone();
-                source_calls = Arc::new(move || c.calls()) as Arc<dyn Fn() -> u64 + Send + Sync>;
+                source_stats =
+                    Arc::new(move || c.stats()) as Arc<dyn Fn() -> HttpStats + Send + Sync>;
                 Arc::new(ledgerbridge_hubspot::HubSpotSource::new(client))
             }
             other => {
@@ -179,7 +221,7 @@ pub async fn build_with(
             }
         }
     };
-    let target_calls;
+    let target_stats;
     let target: Arc<dyn FinanceTarget> = {
         let conn = connection(config, &pair.target)?;
         let tokens = crate::vault::token_source(config, &pair.target, db)
@@ -218,8 +260,8 @@ pub async fn build_with(
                 .map_err(|e| job_error(&format!("connection {}", pair.target), e))?;
                 let t = Arc::new(t);
                 let c = t.clone();
-                target_calls = Arc::new(move || c.client().http().stats().api_calls)
-                    as Arc<dyn Fn() -> u64 + Send + Sync>;
+                target_stats = Arc::new(move || c.client().http().stats())
+                    as Arc<dyn Fn() -> HttpStats + Send + Sync>;
                 t
             }
             other => {
@@ -241,8 +283,8 @@ pub async fn build_with(
     let set = load_mappings(&mappings_dir, &schema, &settings)
         .map_err(|e| JobError::permanent(format!("pair {}: {e}", pair.name)))?;
     let calls = {
-        let (s, t) = (source_calls, target_calls);
-        Arc::new(move || s() + t()) as Arc<dyn Fn() -> u64 + Send + Sync>
+        let (s, t) = (source_stats.clone(), target_stats.clone());
+        Arc::new(move || s().api_calls + t().api_calls) as Arc<dyn Fn() -> u64 + Send + Sync>
     };
     let reported = calls();
     Ok(PairRuntime {
@@ -253,6 +295,9 @@ pub async fn build_with(
         target,
         settings,
         calls,
+        source_stats,
+        target_stats,
+        api_stats: StdMutex::new(Default::default()),
         mappings_dir,
         schema,
         mappings: StdMutex::new((fingerprint, Arc::new(set))),

@@ -44,11 +44,15 @@ impl JobHandler for WebhookHandler {
             if pair.source == w.connection {
                 acted = true;
                 let rt = self.runtimes.get(&ctx.config, &ctx.db, &pair.name).await?;
-                crm_records(&rt, ctx, w).await?;
+                let r = crm_records(&rt, ctx, w).await;
+                rt.record_api_stats(&ctx.db).await;
+                r?;
             } else if pair.target == w.connection && w.object == "invoice" {
                 acted = true;
                 let rt = self.runtimes.get(&ctx.config, &ctx.db, &pair.name).await?;
-                writeback::refresh(&rt, &ctx.db, &w.record_ids).await?;
+                let r = writeback::refresh(&rt, &ctx.db, &w.record_ids).await;
+                rt.record_api_stats(&ctx.db).await;
+                r?;
             }
         }
         if !acted {

@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 use ledgerbridge_sdk::model::{CrmObject, CrmRecord, InvoiceStatus, PropertyUpdate, TargetInvoice};
 use rust_decimal::Decimal;
 use sqlx::QueryBuilder;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 
 fn db_err(e: impl std::fmt::Display) -> JobError {
@@ -95,10 +95,15 @@ pub async fn apply(
     // the deals, for their companies
     let keys: Vec<String> = invoices.iter().map(|(k, _)| k.clone()).collect();
     let mut company_of: HashMap<String, String> = HashMap::new();
+    // deals deleted in the CRM (their invoice was voided for it): nothing to write to
+    let mut gone: HashSet<String> = HashSet::new();
     for row in super::mirror::load(c.exec(), &rt.source_connection, &keys)
         .await
         .map_err(db_err)?
     {
+        if row.deleted {
+            gone.insert(row.record_key.clone());
+        }
         if let Ok(CrmRecord::Deal(d)) = row.record()
             && let Some(co) = d.company_id
         {
@@ -111,9 +116,17 @@ pub async fn apply(
         remember(c.exec(), rt, source_key, company_of.get(source_key), inv)
             .await
             .map_err(db_err)?;
+        if let Some(co) = company_of.get(source_key)
+            && !companies.contains(co)
+        {
+            companies.push(co.clone());
+        }
         let Some(id) = source_key.strip_prefix("deal:") else {
             continue;
         };
+        if gone.contains(source_key) {
+            continue;
+        }
         let mut p = BTreeMap::new();
         p.insert(
             wb.deal_invoice_number.clone(),
@@ -142,11 +155,6 @@ pub async fn apply(
                 properties: p,
             },
         ));
-        if let Some(co) = company_of.get(source_key)
-            && !companies.contains(co)
-        {
-            companies.push(co.clone());
-        }
     }
     for co in companies {
         let (outstanding, overdue) = company_totals(c.exec(), &rt.pair.name, &co, today)

@@ -18,6 +18,7 @@ pub const WON: [&str; 2] = ["closedwon", "24135793"];
 pub struct World {
     _hubspot: RunningSim,
     _xero: RunningSim,
+    pub hubspot_sim: ledgerbridge_hubspot::sim::SimHandle,
     pub xero_sim: ledgerbridge_xero::sim::SimHandle,
     pub hubspot_url: String,
     pub xero_url: String,
@@ -32,16 +33,29 @@ pub struct World {
 /// Starts the simulators (`deals` seeded) and writes a config whose pair gets
 /// `pair_extra` (TOML lines such as `on_delete = "void"`).
 pub async fn world(deals: usize, pair_extra: &str) -> World {
+    world_with(deals, pair_extra, |_, _| {}).await
+}
+
+/// [`world`], with `sim("hubspot" | "xero", &mut options)` adjusting each simulator's
+/// options before it starts (webhook URL and secret, for instance).
+pub async fn world_with(
+    deals: usize,
+    pair_extra: &str,
+    sim: impl Fn(&str, &mut SimOptions),
+) -> World {
     let opts = SimOptions {
         token: Some(TOKEN.into()),
         rate_limits: false,
         deals,
         ..Default::default()
     };
-    let (hubspot, _) = ledgerbridge_hubspot::sim::spawn("127.0.0.1:0", opts.clone())
+    let (mut hs_opts, mut x_opts) = (opts.clone(), opts);
+    sim("hubspot", &mut hs_opts);
+    sim("xero", &mut x_opts);
+    let (hubspot, hubspot_sim) = ledgerbridge_hubspot::sim::spawn("127.0.0.1:0", hs_opts)
         .await
         .unwrap();
-    let (xero, xero_sim) = ledgerbridge_xero::sim::spawn("127.0.0.1:0", opts)
+    let (xero, xero_sim) = ledgerbridge_xero::sim::spawn("127.0.0.1:0", x_opts)
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -107,6 +121,7 @@ poll_interval_ms = 20
         xero_url: xero.base_url.clone(),
         _hubspot: hubspot,
         _xero: xero,
+        hubspot_sim,
         xero_sim,
         dir,
         config_path,
