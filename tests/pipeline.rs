@@ -1,5 +1,6 @@
-//! End-to-end tests of the sync pipeline (issue 7): the CLI and `ledgerbridge worker`
-//! processes against the HubSpot and Xero simulators, each in its own process.
+//! End-to-end tests of the sync pipeline (issue 7, and the fleet test of issue 8): the CLI
+//! and `ledgerbridge worker` processes against the HubSpot and Xero simulators, each in its
+//! own process.
 //! PostgreSQL cases read LEDGERBRIDGE_TEST_DATABASE_URL and are skipped with a printed
 //! notice when it is unset; each creates its own database.
 
@@ -17,5 +18,7 @@ mod crash;
 mod dead_letters;
 #[path = "pipeline/faults.rs"]
 mod faults;
+#[path = "pipeline/fleet.rs"]
+mod fleet;
 #[path = "pipeline/noop_dry_run.rs"]
 mod noop_dry_run;

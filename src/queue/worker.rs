@@ -11,7 +11,11 @@
 //! - the heartbeat is short (config, ~1 s in tests): a killed worker's jobs are re-run by
 //!   the next worker after 3 missed beats;
 //! - concurrency is bounded, and a graceful stop has a timeout (unfinished jobs stay
-//!   `Running` and are re-run, never lost).
+//!   `Running` and are re-run, never lost);
+//! - tasks are fetched one at a time ([`FETCH_BATCH`]): apalis only beats (and re-enqueues
+//!   dead workers' tasks, which happens inside a live worker's beat) while it holds no
+//!   fetched-but-unstarted task, so a larger batch starves the heartbeat whenever every
+//!   slot is busy.
 
 use super::execute::{WorkerState, execute};
 use super::handler::Handlers;
@@ -23,6 +27,21 @@ use apalis::prelude::*;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Tasks taken per fetch. apalis-core 1.0's `Persisted::poll_ready` checks the heartbeat
+/// timer only in its `Ready` state; while part of a fetched batch waits for a free slot
+/// (`Buffered`) it skips the beat. With batches of `concurrency`, a worker whose slots
+/// were all busy with slow jobs (pushes paced at the vendor's limits, waiting for a fleet
+/// lease) went silent for as long as those jobs ran: other workers then took its
+/// buffered tasks for orphans and ran them a second time, and the re-enqueueing of a
+/// really dead worker's tasks — a query run only inside a live worker's beat — waited
+/// just as long (PostgreSQL crash test, 1 s beats: live workers silent for up to 7.8 s,
+/// dead workers' jobs re-run after up to ~80 s). One task per fetch never leaves one
+/// buffered: the worker fetches only when a slot is free and beats every
+/// `heartbeat_secs` whatever its jobs do (after: dead workers' tasks re-enqueued 3.0–3.5 s
+/// after their last beat, live workers never silent for more than ~2 s). The cost is one
+/// fetch query per task.
+const FETCH_BATCH: usize = 1;
 
 /// How a worker process runs.
 #[derive(Debug, Clone)]
@@ -127,7 +146,7 @@ pub async fn run_worker(
                     .queue(QUEUE)
                     .heartbeat_interval(o.heartbeat)
                     .missed_heartbeats(3)
-                    .batch_size(o.concurrency);
+                    .batch_size(FETCH_BATCH);
                 let db = Db::Sqlite(pool.clone());
                 let backend = apalis_sqlite::SqliteStorage::<Envelope>::new(&pool)
                     .with_config(cfg)
@@ -153,7 +172,7 @@ pub async fn run_worker(
                     .queue(QUEUE)
                     .heartbeat_interval(o.heartbeat)
                     .missed_heartbeats(3)
-                    .batch_size(o.concurrency);
+                    .batch_size(FETCH_BATCH);
                 let db = Db::Postgres(pool.clone());
                 // NOTIFY wakes the worker within milliseconds; the interval covers a
                 // notification lost while the listener reconnects.

@@ -45,9 +45,15 @@ pub struct SimProc {
 }
 
 impl SimProc {
-    /// Starts the simulator with rate limits off and the static [`TOKEN`], plus `extra`
-    /// flags, on a free port; returns once `/_sim/stats` answers.
+    /// Starts the simulator with rate limits off (unless `extra` sets `--rate-limits`) and
+    /// the static [`TOKEN`], plus `extra` flags, on a free port; returns once
+    /// `/_sim/stats` answers.
     pub async fn start(vendor: &str, extra: &[&str], log: &Path) -> SimProc {
+        let rate_limits_off: &[&str] = if extra.contains(&"--rate-limits") {
+            &[]
+        } else {
+            &["--rate-limits", "off"]
+        };
         let mut last = String::new();
         for _ in 0..5 {
             let port = free_port();
@@ -55,7 +61,8 @@ impl SimProc {
             let mut child = Command::new(bin())
                 .args(["sim", vendor, "--listen"])
                 .arg(format!("127.0.0.1:{port}"))
-                .args(["--rate-limits", "off", "--token", TOKEN])
+                .args(["--token", TOKEN])
+                .args(rate_limits_off)
                 .args(extra)
                 .env("RUST_LOG", "warn")
                 .stdin(Stdio::null())
@@ -135,6 +142,11 @@ pub struct Options {
     pub xero_oauth: bool,
     pub concurrency: u32,
     pub max_attempts: u32,
+    /// `rate_scale` of the Xero connection (default: [`CLIENT_RATE_SCALE`]); the fleet
+    /// test sets the simulator's own scale so the client paces to the real, scaled limits.
+    pub xero_rate_scale: Option<f64>,
+    /// More lines for the `[worker]` table (e.g. `lease_ttl_secs = 5`).
+    pub worker_extra: String,
 }
 
 impl Default for Options {
@@ -144,6 +156,8 @@ impl Default for Options {
             xero_oauth: false,
             concurrency: 4,
             max_attempts: 10,
+            xero_rate_scale: None,
+            worker_extra: String::new(),
         }
     }
 }
@@ -204,7 +218,7 @@ rate_scale = {CLIENT_RATE_SCALE:.1}
 [connections.books]
 kind = "xero"
 base_url = "{xero}"
-rate_scale = {CLIENT_RATE_SCALE:.1}
+rate_scale = {xero_scale:.1}
 {books_auth}
 [[pairs]]
 name = "main"
@@ -221,11 +235,14 @@ max_attempts = {max_attempts}
 backoff_base_ms = 100
 backoff_max_secs = 2
 shutdown_timeout_secs = 5
+{worker_extra}
 "#,
             hubspot = hubspot.base,
             xero = xero.base,
             concurrency = o.concurrency,
             max_attempts = o.max_attempts,
+            xero_scale = o.xero_rate_scale.unwrap_or(CLIENT_RATE_SCALE),
+            worker_extra = o.worker_extra,
         );
         let config_path = dir.path().join("ledgerbridge.toml");
         std::fs::write(&config_path, text).unwrap();
