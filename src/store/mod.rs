@@ -240,7 +240,11 @@ impl Db {
 
     pub async fn begin(&self) -> Result<DbTx, StoreError> {
         Ok(match self {
-            Db::Sqlite(p) => DbTx::Sqlite(p.begin().await?),
+            // IMMEDIATE: take SQLite's write lock at BEGIN. Our transactions write; one
+            // that read first and then tried to write after another connection committed
+            // would fail at once with SQLITE_BUSY (a stale snapshot cannot be upgraded,
+            // and busy_timeout does not apply), where IMMEDIATE simply waits its turn.
+            Db::Sqlite(p) => DbTx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => DbTx::Postgres(p.begin().await?),
         })
     }

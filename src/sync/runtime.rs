@@ -42,6 +42,9 @@ pub struct PairRuntime {
     reported_calls: StdMutex<u64>,
     /// Lookup caches of the target (customers and invoices by reference).
     pub resolver: super::resolve::Resolver,
+    /// One write-back at a time in this process: a company's totals are computed and
+    /// written under it, so the last total written is the last one computed.
+    pub writeback_lock: Mutex<()>,
 }
 
 impl PairRuntime {
@@ -303,6 +306,7 @@ pub async fn build_with(
         mappings: StdMutex::new((fingerprint, Arc::new(set))),
         reported_calls: StdMutex::new(reported),
         resolver: Default::default(),
+        writeback_lock: Mutex::new(()),
     })
 }
 

@@ -89,6 +89,9 @@ pub async fn apply(
     if !enabled(rt) || invoices.is_empty() {
         return Ok(Outcome::default());
     }
+    // Concurrent push jobs of one company would otherwise write its totals in any
+    // order, leaving an older total last (and the next sync correcting it).
+    let _serial = rt.writeback_lock.lock().await;
     let wb = &rt.pair.writeback;
     let today = chrono::Utc::now().date_naive();
     let mut c = db.conn().await.map_err(db_err)?;
