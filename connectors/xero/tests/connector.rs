@@ -56,10 +56,11 @@ async fn writes_1000_invoices_for_200_customers_in_batches_of_50_with_no_schema_
     let invs = export["Invoices"].as_array().unwrap();
     assert_eq!(invs.len(), 1000);
     eprintln!("strict schema checks: {}", env.strict);
-    // computed server-side: 3 × 33.33 = 99.99 + 15 % = 15.00; 10 − 10 % = 9.00 without tax
+    // computed server-side, unit amounts kept to 4 places (`unitdp=4`):
+    // 3 × 33.333 = 99.999 → 100.00 + 15 % = 15.00; 10 − 10 % = 9.00 without tax
     let found = env.target.find_invoices(&["HS-D7".into()]).await.unwrap();
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].total.to_string(), "123.99");
+    assert_eq!(found[0].total.to_string(), "124.00");
     assert_eq!(found[0].total_tax.to_string(), "15.00");
     assert_eq!(found[0].lines.len(), 2);
     assert_eq!(found[0].lines[1].tracking.len(), 2);
@@ -193,7 +194,7 @@ async fn payments_notes_voids_and_listing() {
             .contains("exceeds the amount outstanding")
     );
     env.target
-        .create_payments(&[pay("p3", "23.99")])
+        .create_payments(&[pay("p3", "24.00")])
         .await
         .unwrap()[0]
         .result
