@@ -408,8 +408,8 @@ async fn search_limits_operators_and_the_10000_cap() {
     }));
     let (_, body) = api.post("/crm/v3/objects/deals/search", q(json!([{"propertyName": "amount", "operator": "BETWEEN", "value": "1000", "highValue": "2000"}]))).await;
     assert!(body["results"].as_array().unwrap().iter().all(|r| {
-        let a: f64 = r["properties"]["amount"].as_str().unwrap().parse().unwrap();
-        (1000.0..=2000.0).contains(&a)
+        let a: rust_decimal::Decimal = r["properties"]["amount"].as_str().unwrap().parse().unwrap();
+        (rust_decimal::Decimal::from(1000)..=rust_decimal::Decimal::from(2000)).contains(&a)
     }));
     let (_, won) = api
         .post(
