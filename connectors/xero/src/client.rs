@@ -23,7 +23,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::config::XeroConfig;
-use crate::wire::Connection;
+use crate::wire::{Connection, HistoryRecord};
 
 pub const API: &str = "/api.xro/2.0";
 /// Xero's documented batch size; the simulator refuses more.
@@ -35,7 +35,10 @@ pub fn capabilities(cfg: &XeroConfig) -> Capabilities {
     for o in ["customer", "invoice", "payment"] {
         write_batch.insert(o.to_string(), cfg.batch_size.min(MAX_BATCH));
     }
-    write_batch.insert("note".into(), 1);
+    // History takes one subject per call but up to NOTES_PER_CALL notes on it
+    // (target.rs): a job of 50 notes sorted by customer (the engine does) makes one
+    // call per subject in it.
+    write_batch.insert("note".into(), MAX_BATCH);
     let f = |n: &str, k: FieldKind, req: bool, d: &str| FieldDecl::new(n, k, req, d);
     let statuses = FieldKind::Enum(vec![
         "DRAFT".into(),
@@ -260,6 +263,36 @@ fn validation_messages(body: &[u8]) -> Option<String> {
     Some(msgs.join("; "))
 }
 
+/// What Xero answered a History PUT ([`XeroClient::put_history`]).
+#[derive(Debug)]
+pub enum HistoryAnswer {
+    /// 200: one record per record sent, in order (each may carry
+    /// `ValidationErrors`).
+    Saved(Vec<HistoryRecord>),
+    /// 400 `ValidationException`: nothing was saved; `Elements` echoes the
+    /// refused records as sent, each with its `ValidationErrors`.
+    Refused(Vec<HistoryRecord>),
+}
+
+/// The `Elements` of a `ValidationException` body, read as History records.
+fn refused_records(body: &[u8]) -> Option<Vec<HistoryRecord>> {
+    #[derive(serde::Deserialize)]
+    struct Exception {
+        #[serde(rename = "Type")]
+        kind: String,
+        #[serde(rename = "Elements", default)]
+        elements: Vec<HistoryRecord>,
+    }
+    let e: Exception = serde_json::from_slice(body).ok()?;
+    (e.kind == "ValidationException").then_some(e.elements)
+}
+
+/// The `Message` of a Xero exception body.
+fn exception_message(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    Some(v.get("Message")?.as_str()?.to_string())
+}
+
 #[derive(Clone)]
 pub struct XeroClient {
     http: HttpClient,
@@ -396,6 +429,58 @@ impl XeroClient {
             )));
         }
         Ok(out)
+    }
+
+    /// `PUT {path}` of History records (notes) on one contact or invoice.
+    ///
+    /// Unlike the other writes, Xero answers a refused note with a 400
+    /// `ValidationException` for the whole request (the History endpoint has
+    /// no `summarizeErrors` in the spec; it is sent anyway, harmless if
+    /// ignored, and if Xero honours it the 200 carries per-record
+    /// `ValidationErrors`). The 400 is read here rather than turned into an
+    /// error, so the caller can tell which notes were refused.
+    pub async fn put_history(
+        &self,
+        path: &str,
+        records: &[HistoryRecord],
+        idempotency_key: &str,
+    ) -> ConnectorResult<HistoryAnswer> {
+        if records.len() > MAX_BATCH {
+            return Err(ConnectorError::config(format!(
+                "{} history records in one Xero call; at most {MAX_BATCH}",
+                records.len()
+            )));
+        }
+        let call = self
+            .call(Method::PUT, path)
+            .query("summarizeErrors", "false")
+            .idempotency_key("Idempotency-Key", idempotency_key)
+            .json(&Body {
+                collection: "HistoryRecords",
+                items: records,
+            })
+            .accept_status(StatusCode::BAD_REQUEST);
+        let resp = self.http.send(call).await?;
+        if resp.status == StatusCode::BAD_REQUEST {
+            return refused_records(&resp.body)
+                .map(HistoryAnswer::Refused)
+                .ok_or_else(|| {
+                    let m = exception_message(&resp.body)
+                        .unwrap_or_else(|| "400 Bad Request".to_string());
+                    ConnectorError::validation(format!("PUT {path}: Xero refused the request: {m}"))
+                        .with_vendor_message(m)
+                        .with_status(400)
+                });
+        }
+        let out: Vec<HistoryRecord> = collection(&resp.body, "HistoryRecords")?;
+        if out.len() != records.len() {
+            return Err(ConnectorError::malformed(format!(
+                "Xero answered {} HistoryRecords for {} sent",
+                out.len(),
+                records.len()
+            )));
+        }
+        Ok(HistoryAnswer::Saved(out))
     }
 
     /// One page of a list (`page` is 1-based; pages carry line items).

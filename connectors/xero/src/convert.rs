@@ -243,3 +243,186 @@ pub fn target_payment(p: &Payment) -> TargetPayment {
         live: p.status.as_deref() != Some("DELETED"),
     }
 }
+
+/// Most characters in a history record's `Details`: "Details … Max Length
+/// 250 characters" (developer.xero.com/documentation/api/history-and-notes).
+pub const NOTE_MAX_CHARS: usize = 250;
+
+/// At most this many characters are given up to end a shortened note on a
+/// word boundary; a longer word (a URL) is cut where the room ends.
+const WORD_SLACK: usize = 40;
+
+/// Xero's length of `s`. Xero is .NET, whose strings count UTF-16 units; a
+/// character outside the BMP (an emoji) is two of them. Counting units is
+/// never less than counting characters, so a note that fits by this count
+/// fits whichever way Xero counts.
+fn xero_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// The `Details` written for a note of `text` carrying `marker`: the text
+/// itself when it fits [`NOTE_MAX_CHARS`]; else the text before the marker,
+/// cut (on a word boundary when one is near) and ended with "…", then the
+/// marker whole, last — the marker is how the engine finds a note again, so
+/// it must survive. Deterministic: the same note always gives the same
+/// `Details` (its id and a resend's Idempotency-Key depend on it).
+///
+/// A marker that alone does not fit fails the note (validation: sending it
+/// again cannot help). A text without its marker is cut at its end (such a
+/// note cannot be found again by its marker, shortened or not).
+pub fn note_details<'a>(
+    text: &'a str,
+    marker: &str,
+) -> Result<std::borrow::Cow<'a, str>, ledgerbridge_sdk::ConnectorError> {
+    use std::borrow::Cow;
+    let m = xero_len(marker);
+    if m > NOTE_MAX_CHARS {
+        return Err(ledgerbridge_sdk::ConnectorError::validation(format!(
+            "the note marker {marker:?} is {m} characters; a Xero history note holds at most {NOTE_MAX_CHARS}"
+        )));
+    }
+    if xero_len(text) <= NOTE_MAX_CHARS {
+        return Ok(Cow::Borrowed(text));
+    }
+    let pos = (!marker.is_empty()).then(|| text.rfind(marker)).flatten();
+    let Some(p) = pos else {
+        return Ok(Cow::Owned(cut(text, NOTE_MAX_CHARS - 1) + "…"));
+    };
+    let (before, after) = (&text[..p], &text[p + marker.len()..]);
+    // what the marker is written after: the blank before it (the engine's
+    // "\n"), else a space
+    let sep = before
+        .chars()
+        .next_back()
+        .filter(|c| c.is_whitespace())
+        .unwrap_or(' ');
+    let body = match (before.trim_end(), after.trim_start()) {
+        (b, "") => b.to_string(),
+        ("", a) => a.trim_end().to_string(),
+        (b, a) => format!("{b} {}", a.trim_end()),
+    };
+    let room = NOTE_MAX_CHARS - m;
+    if body.is_empty() || room == 0 {
+        return Ok(Cow::Owned(marker.to_string()));
+    }
+    if room == 1 {
+        return Ok(Cow::Owned(format!("…{marker}")));
+    }
+    let sep_len = sep.len_utf16();
+    if xero_len(&body) + sep_len <= room {
+        // the marker moved to the end and blanks around it went: it fits uncut
+        return Ok(Cow::Owned(format!("{body}{sep}{marker}")));
+    }
+    let keep = cut(&body, room - sep_len - 1);
+    Ok(Cow::Owned(format!("{keep}…{sep}{marker}")))
+}
+
+/// The longest start of `s` of at most `max` UTF-16 units, ending on a word
+/// boundary when one lies within [`WORD_SLACK`] units of the cut; trailing
+/// blanks dropped.
+fn cut(s: &str, max: usize) -> String {
+    let mut end = 0;
+    let mut units = 0;
+    for (i, c) in s.char_indices() {
+        if units + c.len_utf16() > max {
+            break;
+        }
+        units += c.len_utf16();
+        end = i + c.len_utf8();
+    }
+    let head = &s[..end];
+    let mid_word = s[end..].starts_with(|c: char| !c.is_whitespace())
+        && head.ends_with(|c: char| !c.is_whitespace());
+    if mid_word
+        && let Some(ws) = head.rfind(char::is_whitespace)
+        && xero_len(&head[ws..]) <= WORD_SLACK
+    {
+        return head[..ws].trim_end().to_string();
+    }
+    head.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MARKER: &str = "[ledgerbridge HS-meeting-42]";
+
+    fn note(body: &str) -> String {
+        format!("{body}\n{MARKER}")
+    }
+
+    #[test]
+    fn a_note_that_fits_is_sent_as_is() {
+        let t = note(&"x".repeat(NOTE_MAX_CHARS - MARKER.len() - 1));
+        assert_eq!(t.chars().count(), NOTE_MAX_CHARS);
+        assert!(matches!(
+            note_details(&t, MARKER).unwrap(),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn a_long_note_keeps_its_marker_whole_at_the_end() {
+        let body = "MEETING 2024-03-15: Kick-off - ".to_string() + &"lorem ipsum ".repeat(60);
+        let t = note(&body);
+        let d = note_details(&t, MARKER).unwrap();
+        assert!(d.chars().count() <= NOTE_MAX_CHARS, "{}", d.chars().count());
+        assert!(d.ends_with(&format!("…\n{MARKER}")), "{d}");
+        assert!(d.starts_with("MEETING 2024-03-15: Kick-off - lorem"));
+        // cut between words, never inside one
+        let kept = d.strip_suffix(&format!("…\n{MARKER}")).unwrap();
+        assert!(kept.ends_with("lorem") || kept.ends_with("ipsum"), "{kept}");
+        // the same note, the same Details
+        assert_eq!(note_details(&t, MARKER).unwrap(), d);
+    }
+
+    #[test]
+    fn cuts_on_char_boundaries_and_counts_characters_not_bytes() {
+        // 300 two-byte characters: 600 bytes
+        let t = note(&"é".repeat(300));
+        let d = note_details(&t, MARKER).unwrap();
+        assert_eq!(d.chars().count(), NOTE_MAX_CHARS);
+        assert!(d.ends_with(MARKER));
+        // no blank near: a long word is cut where the room ends
+        assert!(d.starts_with(&"é".repeat(NOTE_MAX_CHARS - MARKER.len() - 2)));
+        // an emoji is two UTF-16 units: Xero's strict count still fits
+        let t = note(&"🙂".repeat(200));
+        let d = note_details(&t, MARKER).unwrap();
+        assert!(d.encode_utf16().count() <= NOTE_MAX_CHARS);
+        assert!(d.ends_with(&format!("…\n{MARKER}")));
+    }
+
+    #[test]
+    fn a_marker_elsewhere_in_the_text_moves_to_the_end() {
+        let t = format!("{MARKER} {}", "word ".repeat(80));
+        let d = note_details(&t, MARKER).unwrap();
+        assert!(d.chars().count() <= NOTE_MAX_CHARS);
+        assert!(d.starts_with("word word"), "{d}");
+        assert!(d.ends_with(&format!("… {MARKER}")), "{d}");
+        assert_eq!(d.matches(MARKER).count(), 1);
+    }
+
+    #[test]
+    fn the_marker_alone_must_fit() {
+        let long = format!("[{}]", "m".repeat(NOTE_MAX_CHARS));
+        let e = note_details(&format!("Call {long}"), &long).unwrap_err();
+        assert_eq!(e.kind, ledgerbridge_sdk::ErrorKind::Validation);
+        assert!(!e.is_retryable());
+        // a marker of exactly the limit is the whole note
+        let exact = "m".repeat(NOTE_MAX_CHARS);
+        let t = format!("body\n{exact}");
+        assert_eq!(note_details(&t, &exact).unwrap(), exact);
+        let almost = "m".repeat(NOTE_MAX_CHARS - 1);
+        let t = format!("body\n{almost}");
+        assert_eq!(note_details(&t, &almost).unwrap(), format!("…{almost}"));
+    }
+
+    #[test]
+    fn a_text_without_its_marker_is_cut_at_its_end() {
+        let t = "y".repeat(400);
+        let d = note_details(&t, MARKER).unwrap();
+        assert_eq!(d.chars().count(), NOTE_MAX_CHARS);
+        assert!(d.ends_with('…'));
+    }
+}

@@ -1,6 +1,6 @@
 //! `FinanceTarget` for Xero.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::client::{XeroClient, any_of, batch_key, capabilities};
+use crate::client::{HistoryAnswer, MAX_BATCH, XeroClient, any_of, batch_key, capabilities};
 use crate::config::XeroConfig;
 use crate::convert;
 use crate::msdate;
@@ -217,6 +217,136 @@ fn note_id(text: &str) -> String {
         .collect()
 }
 
+/// Most notes in one History PUT. Neither Xero's History & Notes page
+/// (developer.xero.com/documentation/api/history-and-notes: "Details … Max
+/// Length 250 characters", nothing on records per request) nor the OpenAPI
+/// `historyRecords` request body (an unbounded array) documents a cap, so
+/// this is Xero's batch size for every other write, [`MAX_BATCH`] (50). The
+/// 250-character limit is met per note by [`convert::note_details`].
+const NOTES_PER_CALL: usize = MAX_BATCH;
+
+/// A note Xero refused (`status`: 400 for a refused call, 200 for a record
+/// refused inside a saved one).
+fn note_refused(msgs: &[String], status: u16) -> ConnectorError {
+    let m = if msgs.is_empty() {
+        "A validation exception occurred".to_string()
+    } else {
+        msgs.join("; ")
+    };
+    ConnectorError::validation(format!("Xero refused the note: {m}"))
+        .with_vendor_message(m)
+        .with_status(status)
+}
+
+/// A note as it goes to Xero: its item's key and the `Details` written
+/// (the text shortened to Xero's limit, see [`convert::note_details`]).
+struct Outgoing<'a> {
+    key: &'a str,
+    details: String,
+}
+
+impl XeroTarget {
+    /// One History PUT of `notes` (all on `path`'s subject); one result per
+    /// note, in order. The Idempotency-Key comes from the notes' keys in
+    /// order, so a resent identical call is replayed, never written twice.
+    ///
+    /// Xero refuses the whole call when any note is invalid (400
+    /// `ValidationException`), echoing each refused record with its errors.
+    /// Validity depends on a note's text alone, so notes whose text matches a
+    /// refused record fail with its errors and the rest go again in one call.
+    /// When the refusal cannot be pinned that way, every note goes alone so
+    /// one bad note never fails its neighbours.
+    fn put_notes<'a>(
+        &'a self,
+        path: &'a str,
+        notes: &'a [&'a Outgoing<'a>],
+    ) -> futures::future::BoxFuture<'a, Vec<Result<Written, ConnectorError>>> {
+        Box::pin(async move {
+            let records: Vec<wire::HistoryRecord> = notes
+                .iter()
+                .map(|n| wire::HistoryRecord {
+                    details: Some(n.details.clone()),
+                    ..Default::default()
+                })
+                .collect();
+            let keys: Vec<&str> = notes.iter().map(|n| n.key).collect();
+            // the id of the text Xero holds, as `find_notes` reads it back
+            let written = |n: &Outgoing| Written {
+                target_id: note_id(&n.details),
+                version: None,
+                created: true,
+                invoice: None,
+            };
+            let answer = self
+                .client
+                .put_history(path, &records, &batch_key(&keys))
+                .await;
+            let refused = match answer {
+                // the call failed as a whole (retryable, subject gone, ...): so does each note
+                Err(e) => return notes.iter().map(|_| Err(e.clone())).collect(),
+                Ok(HistoryAnswer::Saved(saved)) => {
+                    return notes
+                        .iter()
+                        .zip(&saved)
+                        .map(|(n, a)| match wire_errors(&a.validation_errors, None) {
+                            Some(errs) => Err(note_refused(&errs, 200)),
+                            None => Ok(written(n)),
+                        })
+                        .collect();
+                }
+                Ok(HistoryAnswer::Refused(elements)) => elements,
+            };
+            let mut by_text: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for el in &refused {
+                let msgs: Vec<String> = el
+                    .validation_errors
+                    .iter()
+                    .flatten()
+                    .map(|e| e.message.clone())
+                    .collect();
+                if !msgs.is_empty() {
+                    let text = el.details.clone().unwrap_or_default();
+                    by_text.entry(text).or_default().extend(msgs);
+                }
+            }
+            if notes.len() == 1 {
+                let msgs: Vec<String> = by_text.into_values().flatten().collect();
+                return vec![Err(note_refused(&msgs, 400))];
+            }
+            let pinned = !by_text.is_empty()
+                && by_text
+                    .keys()
+                    .all(|t| notes.iter().any(|n| n.details == *t));
+            if !pinned {
+                let mut out = Vec::with_capacity(notes.len());
+                for n in notes {
+                    out.extend(self.put_notes(path, std::slice::from_ref(n)).await);
+                }
+                return out;
+            }
+            let good: Vec<&Outgoing> = notes
+                .iter()
+                .copied()
+                .filter(|n| !by_text.contains_key(&n.details))
+                .collect();
+            // fewer notes than this call: the recursion ends
+            let mut again = if good.is_empty() {
+                Vec::new()
+            } else {
+                self.put_notes(path, &good).await
+            }
+            .into_iter();
+            notes
+                .iter()
+                .map(|n| match by_text.get(&n.details) {
+                    Some(msgs) => Err(note_refused(msgs, 400)),
+                    None => again.next().expect("one result per good note"),
+                })
+                .collect()
+        })
+    }
+}
+
 fn subject_path(s: &NoteSubject) -> ConnectorResult<String> {
     let plural = match s.object {
         FinanceObject::Invoice => "Invoices",
@@ -312,39 +442,60 @@ impl FinanceTarget for XeroTarget {
         .await
     }
 
+    /// One History PUT per subject (up to [`NOTES_PER_CALL`] notes each):
+    /// the body is an array, so the notes of one contact or invoice share a
+    /// call instead of taking one each.
+    ///
+    /// A note longer than Xero's 250 characters is shortened here, where the
+    /// limit is known, keeping its marker whole at the end
+    /// ([`convert::note_details`]); its `target_id` is the id of the text
+    /// sent, which is what `find_notes` reads back.
     async fn add_notes(
         &self,
         items: &[WriteItem<HistoryNote>],
     ) -> ConnectorResult<Vec<ItemOutcome>> {
-        let mut out = Vec::with_capacity(items.len());
+        let mut results: HashMap<&str, Result<Written, ConnectorError>> =
+            HashMap::with_capacity(items.len());
+        // subjects in order of first appearance, each with its notes in input order
+        let mut groups: Vec<(String, Vec<Outgoing>)> = Vec::new();
+        let mut group_of: HashMap<String, usize> = HashMap::new();
         for it in items {
             let path = format!("{}/History", subject_path(&it.record.subject)?);
-            let rec = wire::HistoryRecord {
-                details: Some(it.record.text.clone()),
-                ..Default::default()
+            let details = match convert::note_details(&it.record.text, &it.record.marker) {
+                Ok(d) => d.into_owned(),
+                Err(e) => {
+                    results.insert(it.key.as_str(), Err(e));
+                    continue;
+                }
             };
-            let result = self
-                .client
-                .write::<wire::HistoryRecord>(
-                    Method::PUT,
-                    &path,
-                    "HistoryRecords",
-                    &[rec],
-                    &batch_key(&[&it.key]),
-                )
-                .await
-                .map(|_| Written {
-                    target_id: note_id(&it.record.text),
-                    version: None,
-                    created: true,
-                    invoice: None,
-                });
-            out.push(ItemOutcome {
-                key: it.key.clone(),
-                result,
+            let g = *group_of.entry(path.clone()).or_insert_with(|| {
+                groups.push((path, Vec::new()));
+                groups.len() - 1
+            });
+            groups[g].1.push(Outgoing {
+                key: it.key.as_str(),
+                details,
             });
         }
-        Ok(out)
+        for (path, notes) in &groups {
+            let notes: Vec<&Outgoing> = notes.iter().collect();
+            for chunk in notes.chunks(NOTES_PER_CALL) {
+                for (n, r) in chunk.iter().zip(self.put_notes(path, chunk).await) {
+                    results.insert(n.key, r);
+                }
+            }
+        }
+        // input order; a key given twice gets the outcome of its last send
+        Ok(items
+            .iter()
+            .map(|it| ItemOutcome {
+                key: it.key.clone(),
+                result: results
+                    .get(it.key.as_str())
+                    .cloned()
+                    .expect("every note was sent"),
+            })
+            .collect())
     }
 
     async fn set_invoice_status(

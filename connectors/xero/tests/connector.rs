@@ -324,3 +324,192 @@ async fn reads_settings_budgets_and_rates() {
     );
     env.assert_no_violations();
 }
+
+/// History PUTs so far, on contacts and on invoices.
+fn history_puts(env: &Env) -> u64 {
+    let s = env.handle.stats();
+    [
+        "PUT /api.xro/2.0/Contacts/{ContactID}/History",
+        "PUT /api.xro/2.0/Invoices/{InvoiceID}/History",
+    ]
+    .iter()
+    .map(|k| s["calls"][*k].as_u64().unwrap_or(0))
+    .sum()
+}
+
+fn note(key: &str, subject: &NoteSubject, text: &str) -> WriteItem<HistoryNote> {
+    WriteItem::create(
+        key,
+        HistoryNote {
+            subject: subject.clone(),
+            text: text.into(),
+            marker: format!("[lb:{key}]"),
+        },
+    )
+}
+
+/// Two contacts and an invoice of the first: three note subjects.
+async fn three_subjects(env: &Env) -> [NoteSubject; 3] {
+    let c = env
+        .target
+        .upsert_customers(&[
+            WriteItem::create("c1", customer(1)),
+            WriteItem::create("c2", customer(2)),
+        ])
+        .await
+        .unwrap();
+    let id = |i: usize| c[i].result.as_ref().unwrap().target_id.clone();
+    let inv = env
+        .target
+        .upsert_invoices(&[WriteItem::create(
+            "i",
+            invoice("HS-N", &id(0), "USD", "200"),
+        )])
+        .await
+        .unwrap();
+    let contact = |id: String| NoteSubject {
+        object: FinanceObject::Customer,
+        id,
+    };
+    [
+        contact(id(0)),
+        contact(id(1)),
+        NoteSubject {
+            object: FinanceObject::Invoice,
+            id: inv[0].result.as_ref().unwrap().target_id.clone(),
+        },
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_notes_on_three_subjects_take_three_history_puts() {
+    let env = start(no_limits(), false).await;
+    let subjects = three_subjects(&env).await;
+    // interleaved, as a push job hands them over: 4, 3 and 3 per subject
+    let notes: Vec<_> = (0..10)
+        .map(|k| {
+            let key = format!("HS-N{k}");
+            note(&key, &subjects[k % 3], &format!("Call {k} [lb:{key}]"))
+        })
+        .collect();
+    let before = history_puts(&env);
+    let out = env.target.add_notes(&notes).await.unwrap();
+    assert_eq!(history_puts(&env) - before, 3, "one PUT per subject");
+    let keys: Vec<&str> = out.iter().map(|o| o.key.as_str()).collect();
+    let want: Vec<&str> = notes.iter().map(|n| n.key.as_str()).collect();
+    assert_eq!(keys, want, "one outcome per note, input order");
+    for (s, subject) in subjects.iter().enumerate() {
+        let found = env.target.find_notes(subject).await.unwrap();
+        let mine: Vec<usize> = (0..10).filter(|k| k % 3 == s).collect();
+        assert_eq!(found.len(), mine.len(), "subject {s}: exactly its notes");
+        for k in mine {
+            let n = found
+                .iter()
+                .find(|f| f.text.contains(&notes[k].record.marker))
+                .unwrap_or_else(|| panic!("note {k} on subject {s}"));
+            assert_eq!(out[k].result.as_ref().unwrap().target_id, n.id);
+        }
+    }
+    // the same notes again: each PUT carries the same Idempotency-Key and
+    // body, so Xero replays it and nothing is written twice
+    let again = env.target.add_notes(&notes).await.unwrap();
+    assert_eq!(again, out);
+    assert_eq!(history_puts(&env) - before, 6);
+    for (s, subject) in subjects.iter().enumerate() {
+        let n = env.target.find_notes(subject).await.unwrap().len();
+        assert_eq!(n, if s == 0 { 4 } else { 3 }, "subject {s}: no duplicates");
+    }
+    env.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_note_fails_alone_and_its_neighbours_land() {
+    let env = start(no_limits(), false).await;
+    let [a, b, _] = three_subjects(&env).await;
+    let notes = vec![
+        note("good-1", &a, "First call [lb:good-1]"),
+        note("empty", &a, ""),
+        note("good-2", &a, "Second call [lb:good-2]"),
+        note("other", &b, "Elsewhere [lb:other]"),
+    ];
+    let before = history_puts(&env);
+    let out = env.target.add_notes(&notes).await.unwrap();
+    // subject a: refused (1), its two good notes again (1); subject b (1)
+    assert_eq!(history_puts(&env) - before, 3);
+    let e = out[1].result.as_ref().unwrap_err();
+    assert_eq!(
+        (out[1].key.as_str(), &e.kind),
+        ("empty", &ErrorKind::Validation)
+    );
+    assert!(!e.is_retryable());
+    assert!(
+        e.vendor_message.as_deref().unwrap().contains("Details"),
+        "{e}"
+    );
+    for i in [0, 2, 3] {
+        assert!(out[i].result.is_ok(), "{}: {:?}", out[i].key, out[i].result);
+    }
+    let on_a: Vec<String> = env
+        .target
+        .find_notes(&a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.text)
+        .collect();
+    assert_eq!(on_a.len(), 2, "{on_a:?}");
+    assert!(on_a.iter().any(|t| t.contains("[lb:good-1]")));
+    assert!(on_a.iter().any(|t| t.contains("[lb:good-2]")));
+    assert_eq!(env.target.find_notes(&b).await.unwrap().len(), 1);
+    env.assert_no_violations();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_600_character_note_lands_shortened_with_its_marker_and_once() {
+    let env = start(no_limits(), false).await;
+    let [a, b, _] = three_subjects(&env).await;
+    // the engine's shape: the mapped text, "\n", the marker last
+    let marker = "[lb:long]";
+    let body = "MEETING 2024-03-15: Kick-off - ".to_string() + &"agenda item ".repeat(60);
+    let text = format!("{}\n{marker}", &body[..600 - marker.len() - 1]);
+    assert_eq!(text.chars().count(), 600);
+    let long = note("long", &a, &text);
+    // a marker that alone is over the limit fails its note only
+    let huge = format!("[lb:{}]", "h".repeat(250));
+    let mut too_long = note("huge", &b, &format!("Call {huge}"));
+    too_long.record.marker = huge;
+    let notes = vec![long, too_long, note("short", &a, "Short call [lb:short]")];
+
+    let before = history_puts(&env);
+    let out = env.target.add_notes(&notes).await.unwrap();
+    assert_eq!(
+        history_puts(&env) - before,
+        1,
+        "the long note shares its PUT"
+    );
+    let written = out[0].result.as_ref().unwrap();
+    let e = out[1].result.as_ref().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Validation, "{e}");
+    assert!(!e.is_retryable());
+    assert!(out[2].result.is_ok(), "{:?}", out[2].result);
+
+    let found = env.target.find_notes(&a).await.unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
+    let n = found.iter().find(|n| n.text.contains(marker)).unwrap();
+    assert!(n.text.chars().count() <= 250, "{}", n.text.chars().count());
+    assert!(n.text.ends_with(&format!("…\n{marker}")), "{}", n.text);
+    assert!(
+        n.text
+            .starts_with("MEETING 2024-03-15: Kick-off - agenda item")
+    );
+    assert_eq!(written.target_id, n.id, "the id of the text Xero holds");
+    assert!(env.target.find_notes(&b).await.unwrap().is_empty());
+
+    // the same items again: the same Details and Idempotency-Key, so Xero
+    // replays the call; the same ids, nothing written twice
+    let again = env.target.add_notes(&notes).await.unwrap();
+    assert_eq!(again, out);
+    assert_eq!(history_puts(&env) - before, 2);
+    assert_eq!(env.target.find_notes(&a).await.unwrap().len(), 2);
+    env.assert_no_violations();
+}

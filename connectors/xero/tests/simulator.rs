@@ -332,3 +332,178 @@ async fn signed_webhooks_and_intent_to_receive() {
     assert_eq!(v["events"][0]["tenantId"], tenant);
     assert_eq!(v["firstEventSequence"], 1);
 }
+
+#[tokio::test]
+async fn a_history_put_of_several_notes_is_one_call_answering_every_record() {
+    // Xero's real limits on: the minute window counts requests, not records
+    let (s, h) = sim::spawn(
+        "127.0.0.1:0",
+        SimOptions {
+            token: Some("t".into()),
+            ..SimOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    h.set_strict(true);
+    let c = reqwest::Client::new();
+    let tenant = h.tenant_id().to_string();
+    let put = |path: String, body: Value| {
+        api(&s.base_url, &tenant, &c, reqwest::Method::PUT, &path)
+            .json(&body)
+            .send()
+    };
+    let r: Value = put("/Contacts".into(), json!({"Contacts": [{"Name": "Acme"}]}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let history = format!(
+        "/Contacts/{}/History",
+        r["Contacts"][0]["ContactID"].as_str().unwrap()
+    );
+    let remaining = |r: &reqwest::Response| -> u64 {
+        r.headers()["x-minlimit-remaining"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+
+    let r = put(
+        history.clone(),
+        json!({"HistoryRecords": [{"Details": "one"}, {"Details": "two"}, {"Details": "three"}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let after_three = remaining(&r);
+    let body: Value = r.json().await.unwrap();
+    let saved = body["HistoryRecords"].as_array().unwrap();
+    let details: Vec<&str> = saved
+        .iter()
+        .map(|x| x["Details"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        details,
+        ["one", "two", "three"],
+        "every created record, in order"
+    );
+    assert!(saved.iter().all(|x| x["ValidationErrors"] == json!([])));
+
+    // one empty note refuses the whole request and echoes only that record
+    let r = put(
+        history.clone(),
+        json!({"HistoryRecords": [{"Details": "four"}, {"Details": ""}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(remaining(&r), after_three - 1, "one call per PUT");
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["Type"], "ValidationException");
+    let elements = e["Elements"].as_array().unwrap();
+    assert_eq!(elements.len(), 1);
+    assert_eq!(elements[0]["Details"], "");
+    assert!(
+        elements[0]["ValidationErrors"][0]["Message"]
+            .as_str()
+            .unwrap()
+            .contains("Details")
+    );
+    let got: Value = api(&s.base_url, &tenant, &c, reqwest::Method::GET, &history)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        got["HistoryRecords"].as_array().unwrap().len(),
+        3,
+        "nothing of the refused PUT saved"
+    );
+    assert!(h.violations().is_empty(), "{:?}", h.violations().first());
+}
+
+#[tokio::test]
+async fn history_details_over_250_characters_are_refused() {
+    let (s, h) = sim::spawn(
+        "127.0.0.1:0",
+        SimOptions {
+            token: Some("t".into()),
+            ..SimOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    h.set_strict(true);
+    let c = reqwest::Client::new();
+    let tenant = h.tenant_id().to_string();
+    let put = |path: String, body: Value| {
+        api(&s.base_url, &tenant, &c, reqwest::Method::PUT, &path)
+            .json(&body)
+            .send()
+    };
+    let r: Value = put("/Contacts".into(), json!({"Contacts": [{"Name": "Acme"}]}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let history = format!(
+        "/Contacts/{}/History",
+        r["Contacts"][0]["ContactID"].as_str().unwrap()
+    );
+
+    // 250 characters of two bytes each (500 bytes): the limit counts characters
+    let at_limit = "é".repeat(250);
+    let r = put(
+        history.clone(),
+        json!({"HistoryRecords": [{"Details": at_limit}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let over = "x".repeat(251);
+    let r = put(
+        history.clone(),
+        json!({"HistoryRecords": [{"Details": "fine"}, {"Details": over}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["ErrorNumber"], 10);
+    assert_eq!(e["Type"], "ValidationException");
+    assert_eq!(e["Message"], "A validation exception occurred");
+    let elements = e["Elements"].as_array().unwrap();
+    assert_eq!(elements.len(), 1, "only the refused record is echoed");
+    assert_eq!(elements[0]["Details"], over);
+    let msg = elements[0]["ValidationErrors"][0]["Message"]
+        .as_str()
+        .unwrap();
+    assert!(msg.contains("Details") && msg.contains("250"), "{msg}");
+
+    let got: Value = api(&s.base_url, &tenant, &c, reqwest::Method::GET, &history)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let held: Vec<&str> = got["HistoryRecords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Details"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        held,
+        [at_limit.as_str()],
+        "nothing of the refused PUT saved"
+    );
+    assert!(h.violations().is_empty(), "{:?}", h.violations().first());
+}

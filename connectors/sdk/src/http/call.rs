@@ -175,7 +175,9 @@ impl Call {
     }
 
     /// Treats this non-2xx status as success (Xero's 304 to
-    /// `If-Modified-Since`, HubSpot's 207 is already 2xx).
+    /// `If-Modified-Since`, HubSpot's 207 is already 2xx): the response is
+    /// returned as is, without consulting the connector's classifier, for the
+    /// caller to read (Xero's 400 listing which History records it refused).
     #[must_use]
     pub fn accept_status(mut self, status: StatusCode) -> Self {
         self.accept.push(status);

@@ -644,7 +644,10 @@ impl HttpClient {
         } else {
             None
         };
+        // a status the call accepts is the caller's to read (e.g. a batch
+        // refusal whose per-element errors it maps to items), never an error
         if let Some(classify) = &inner.classifier
+            && !ctx.call.accept.contains(&status)
             && let Some(mut e) = classify(status, &headers, &body)
         {
             if e.status.is_none() {

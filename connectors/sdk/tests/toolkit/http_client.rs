@@ -519,6 +519,28 @@ async fn statuses_are_classified_with_vendor_words_and_correlation_ids() {
         ErrorKind::Auth
     );
 
+    // a status the call accepts is returned for the caller to read, even
+    // when the connector's classifier would make it an error
+    let classified: Classifier = Arc::new(|status, _h: &HeaderMap, _b: &[u8]| {
+        (status.as_u16() == 400).then(|| ConnectorError::validation("classified"))
+    });
+    let cc = HttpClient::builder("conn", &base, &caps(vec![], None))
+        .classifier(classified)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let e = cc.send(Call::get("/xero400")).await.unwrap_err();
+    assert_eq!(
+        (e.kind, e.message.as_str()),
+        (ErrorKind::Validation, "classified")
+    );
+    let r = cc
+        .send(Call::get("/xero400").accept_status(axum::http::StatusCode::BAD_REQUEST))
+        .await
+        .unwrap();
+    assert_eq!(r.status.as_u16(), 400);
+    assert!(String::from_utf8_lossy(&r.body).contains("ValidationException"));
+
     let slow = HttpClient::builder("conn", &base, &caps(vec![], None))
         .timeout(Duration::from_millis(200))
         .retry(RetryPolicy::none())

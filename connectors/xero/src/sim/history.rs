@@ -21,6 +21,27 @@ struct HistoryIn {
     records: Vec<HistoryRecord>,
 }
 
+/// Most characters in a record's `Details`: "Details … Max Length 250
+/// characters" (developer.xero.com/documentation/api/history-and-notes).
+/// Counted in characters, never bytes, as for a contact's name.
+pub const MAX_DETAILS: usize = 250;
+
+/// Why Xero refuses a record with these `Details`, if it does. Xero's wording
+/// for the length is not documented: it follows the simulator's other length
+/// errors ("The contact name must be 255 characters or less.").
+fn details_error(details: Option<&str>) -> Option<String> {
+    match details {
+        None => Some("The Details of a history record must be specified.".into()),
+        Some(d) if d.trim().is_empty() => {
+            Some("The Details of a history record must be specified.".into())
+        }
+        Some(d) if d.chars().count() > MAX_DETAILS => Some(format!(
+            "The Details of a history record must be {MAX_DETAILS} characters or less."
+        )),
+        Some(_) => None,
+    }
+}
+
 fn exists(st: &SimState, id: Uuid) -> bool {
     let b = st.books.lock().unwrap();
     b.invoice(id).is_some() || b.contact(id).is_some()
@@ -58,13 +79,7 @@ pub async fn put(State(st): State<Arc<SimState>>, Path(id): Path<String>, body: 
     let failed: Vec<_> = input
         .records
         .iter()
-        .filter(|r| r.details.as_deref().is_none_or(|d| d.trim().is_empty()))
-        .map(|r| {
-            respond::element(
-                r,
-                &["The Details of a history record must be specified.".to_string()],
-            )
-        })
+        .filter_map(|r| details_error(r.details.as_deref()).map(|e| respond::element(r, &[e])))
         .collect();
     if input.records.is_empty() || !failed.is_empty() {
         return respond::validation_exception(failed);
