@@ -9,15 +9,16 @@
 //!   its id is written to those events' `job_id`. Events about anything else are stored
 //!   with status `ignored` and no job.
 //! - A batch of deliveries (see `ingest`) is stored with one INSERT for all their events
-//!   (a JSON array the database expands), the queue's enqueue per job, and one UPDATE
-//!   linking events to jobs: a few statements whatever the number of events, which is
-//!   what makes ingestion fast on PostgreSQL, where each statement is a round trip.
+//!   (their job ids chosen beforehand), one `job_log` INSERT and one apalis INSERT for
+//!   all their jobs: three statements whatever the number of events or deliveries, which
+//!   is what makes ingestion fast on PostgreSQL, where each statement is a round trip.
 
 use crate::queue::{self, Job, QueueError, job::WebhookJob};
-use crate::store::{DbTx, Exec};
+use crate::store::{DbTxOn, Exec};
 use ledgerbridge_sdk::{ChangeKind, EventSubject, WebhookBatch};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 
 /// Inbox status of an event whose job is enqueued. The job's handler moves it on.
 pub const STATUS_QUEUED: &str = "queued";
@@ -71,7 +72,7 @@ fn change_name(c: ChangeKind) -> &'static str {
 /// The inbox rows of a verified batch, de-duplicated within the delivery (first wins).
 pub fn plan(batch: &WebhookBatch) -> Vec<InboxEvent> {
     let mut out: Vec<InboxEvent> = Vec::with_capacity(batch.events.len());
-    let mut seen = std::collections::HashSet::with_capacity(batch.events.len());
+    let mut seen = HashSet::with_capacity(batch.events.len());
     for e in &batch.events {
         let payload = e.raw.to_string();
         let payload_hash = hex::encode(Sha256::digest(payload.as_bytes()));
@@ -146,14 +147,8 @@ struct Row<'a> {
     ty: &'a str,
     hash: &'a str,
     payload: &'a str,
+    job: Option<&'a str>,
     status: &'a str,
-}
-
-#[derive(Serialize)]
-struct Assign<'a> {
-    c: &'a str,
-    id: &'a str,
-    job: &'a str,
 }
 
 #[derive(sqlx::FromRow)]
@@ -164,91 +159,132 @@ struct Key {
 
 // `WHERE true` lets SQLite parse ON CONFLICT after INSERT … SELECT.
 const SQLITE_INSERT: &str = "INSERT INTO webhook_inbox \
-     (connection, event_id, event_type, payload_hash, payload, received_at, status) \
+     (connection, event_id, event_type, payload_hash, payload, received_at, job_id, status) \
      SELECT json_extract(value, '$.c'), json_extract(value, '$.id'), \
             json_extract(value, '$.ty'), json_extract(value, '$.hash'), \
-            json_extract(value, '$.payload'), $1, json_extract(value, '$.status') \
+            json_extract(value, '$.payload'), $1, json_extract(value, '$.job'), \
+            json_extract(value, '$.status') \
      FROM json_each($2) WHERE true \
      ON CONFLICT (connection, event_id) DO NOTHING RETURNING connection, event_id";
 
+// Arrays rather than a JSON document (as on SQLite): bound as text[], the values need no
+// parsing on the server, where a document would be parsed first, every payload escaped.
 const PG_INSERT: &str = "INSERT INTO webhook_inbox \
-     (connection, event_id, event_type, payload_hash, payload, received_at, status) \
-     SELECT e.c, e.id, e.ty, e.hash, e.payload, $1, e.status \
-     FROM jsonb_to_recordset($2::jsonb) \
-          AS e(c text, id text, ty text, hash text, payload text, status text) \
+     (connection, event_id, event_type, payload_hash, payload, received_at, job_id, status) \
+     SELECT e.c, e.id, e.ty, e.hash, e.payload, $1, e.job, e.status \
+     FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+                 $8::text[]) AS e(c, id, ty, hash, payload, job, status) \
      ON CONFLICT (connection, event_id) DO NOTHING RETURNING connection, event_id";
 
-const SQLITE_SET_JOBS: &str = "UPDATE webhook_inbox SET job_id = m.job \
-     FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.id') AS id, \
-                  json_extract(value, '$.job') AS job FROM json_each($1)) AS m \
-     WHERE webhook_inbox.connection = m.c AND webhook_inbox.event_id = m.id";
-
-const PG_SET_JOBS: &str = "UPDATE webhook_inbox SET job_id = m.job \
-     FROM jsonb_to_recordset($1::jsonb) AS m(c text, id text, job text) \
-     WHERE webhook_inbox.connection = m.c AND webhook_inbox.event_id = m.id";
+/// One field of every row, as an array to bind (PostgreSQL).
+fn column<'r, T, U>(rows: &'r [T], f: impl Fn(&'r T) -> U) -> Vec<U> {
+    rows.iter().map(f).collect()
+}
 
 fn to_json<T: Serialize>(v: &T) -> Result<String, QueueError> {
     serde_json::to_string(v).map_err(|e| QueueError::Invalid(e.to_string()))
 }
 
 /// Store one delivery and enqueue its jobs inside `tx` (the caller commits).
-pub async fn store_delivery(tx: &mut DbTx, d: &Delivery, now: i64) -> Result<Stored, QueueError> {
+pub async fn store_delivery(
+    tx: &mut DbTxOn<'_>,
+    d: &Delivery,
+    now: i64,
+) -> Result<Stored, QueueError> {
     Ok(store_deliveries(tx, &[d], now).await?.remove(0))
 }
 
-/// Store several deliveries (a group commit) inside `tx`: one INSERT for every event,
-/// two statements per job (the queue's enqueue), one UPDATE linking events to jobs.
+/// Store several deliveries (a group commit) inside `tx` with three statements whatever
+/// their number: one INSERT for every event, one `job_log` INSERT and one apalis INSERT
+/// for every job. On PostgreSQL each statement is a round trip, and a statement per job
+/// (plus an UPDATE linking events to jobs) made a batch's cost grow with its size.
+///
+/// Each event's job id is chosen before the INSERT — one per (delivery, object), the
+/// grouping [`jobs_for`] makes — and written with the row, so no UPDATE is needed. A
+/// row that turns out to be a replay is not inserted and keeps its original job; a
+/// chosen id that no new event uses is simply never enqueued.
+///
 /// An event in two deliveries of the batch (a replay racing its original) belongs to
-/// the first; the second counts it as a duplicate.
+/// the first: it goes into the INSERT once, and the second counts it as a duplicate.
 pub async fn store_deliveries(
-    tx: &mut DbTx,
+    tx: &mut DbTxOn<'_>,
     deliveries: &[&Delivery],
     now: i64,
 ) -> Result<Vec<Stored>, QueueError> {
-    let rows: Vec<Row<'_>> = deliveries
+    // job ids per delivery, one per object, in order of first appearance
+    let mut job_ids: Vec<Vec<(&str, String)>> = Vec::with_capacity(deliveries.len());
+    // (delivery, event, index into that delivery's job ids)
+    let mut picked: Vec<(usize, usize, Option<usize>)> = Vec::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    for (di, d) in deliveries.iter().enumerate() {
+        let mut ids: Vec<(&str, String)> = Vec::new();
+        for (ei, e) in d.events.iter().enumerate() {
+            if !seen.insert((&d.connection, &e.event_id)) {
+                continue;
+            }
+            let job = e.object.as_deref().map(|o| {
+                ids.iter()
+                    .position(|(obj, _)| *obj == o)
+                    .unwrap_or_else(|| {
+                        ids.push((o, queue::new_job_id()));
+                        ids.len() - 1
+                    })
+            });
+            picked.push((di, ei, job));
+        }
+        job_ids.push(ids);
+    }
+    if picked.is_empty() {
+        return Ok(deliveries.iter().map(|_| Stored::default()).collect());
+    }
+    let rows: Vec<Row<'_>> = picked
         .iter()
-        .flat_map(|d| {
-            d.events.iter().map(|e| Row {
+        .map(|&(di, ei, job)| {
+            let (d, e) = (deliveries[di], &deliveries[di].events[ei]);
+            Row {
                 c: &d.connection,
                 id: &e.event_id,
                 ty: &e.event_type,
                 hash: &e.payload_hash,
                 payload: &e.payload,
+                job: job.map(|j| job_ids[di][j].1.as_str()),
                 status: if e.object.is_some() {
                     STATUS_QUEUED
                 } else {
                     STATUS_IGNORED
                 },
-            })
+            }
         })
         .collect();
-    if rows.is_empty() {
-        return Ok(deliveries.iter().map(|_| Stored::default()).collect());
-    }
-    let rows = to_json(&rows)?;
     let inserted: Vec<Key> = match tx.exec() {
         Exec::Sqlite(c) => {
             sqlx::query_as(SQLITE_INSERT)
                 .bind(now)
-                .bind(&rows)
+                .bind(to_json(&rows)?)
                 .fetch_all(&mut *c)
                 .await?
         }
         Exec::Postgres(c) => {
             sqlx::query_as(PG_INSERT)
                 .bind(now)
-                .bind(&rows)
+                .bind(column(&rows, |r| r.c))
+                .bind(column(&rows, |r| r.id))
+                .bind(column(&rows, |r| r.ty))
+                .bind(column(&rows, |r| r.hash))
+                .bind(column(&rows, |r| r.payload))
+                .bind(column(&rows, |r| r.job))
+                .bind(column(&rows, |r| r.status))
                 .fetch_all(&mut *c)
                 .await?
         }
     };
-    let mut unclaimed: std::collections::HashSet<(String, String)> = inserted
+    let mut unclaimed: HashSet<(String, String)> = inserted
         .into_iter()
         .map(|k| (k.connection, k.event_id))
         .collect();
 
     let mut out = Vec::with_capacity(deliveries.len());
-    let mut assigned: Vec<(usize, usize, String)> = Vec::new(); // (delivery, event, job)
+    let mut enqueue: Vec<(String, Job)> = Vec::new();
     for (di, d) in deliveries.iter().enumerate() {
         // claim this delivery's new events (first delivery wins within the batch)
         let new: Vec<&InboxEvent> = d
@@ -263,41 +299,19 @@ pub async fn store_deliveries(
             jobs: Vec::new(),
         };
         for plan in jobs_for(&d.connection, &new) {
-            let job_id = queue::enqueue_in_tx(tx, &plan.job).await?;
-            for id in &plan.event_ids {
-                if let Some(ei) = d.events.iter().position(|e| &e.event_id == id) {
-                    assigned.push((di, ei, job_id.clone()));
-                }
-            }
-            stored.jobs.push(job_id);
+            let Job::Webhook(w) = &plan.job else {
+                unreachable!("jobs_for plans webhook jobs")
+            };
+            // the id its events were inserted with (every new event with an object got one)
+            let Some((_, id)) = job_ids[di].iter().find(|(o, _)| *o == w.object) else {
+                unreachable!("each object of a delivery's events has a job id")
+            };
+            stored.jobs.push(id.clone());
+            enqueue.push((id.clone(), plan.job));
         }
         out.push(stored);
     }
-    if !assigned.is_empty() {
-        let assign: Vec<Assign<'_>> = assigned
-            .iter()
-            .map(|(di, ei, job)| Assign {
-                c: &deliveries[*di].connection,
-                id: &deliveries[*di].events[*ei].event_id,
-                job,
-            })
-            .collect();
-        let assign = to_json(&assign)?;
-        match tx.exec() {
-            Exec::Sqlite(c) => {
-                sqlx::query(SQLITE_SET_JOBS)
-                    .bind(&assign)
-                    .execute(&mut *c)
-                    .await?;
-            }
-            Exec::Postgres(c) => {
-                sqlx::query(PG_SET_JOBS)
-                    .bind(&assign)
-                    .execute(&mut *c)
-                    .await?;
-            }
-        }
-    }
+    queue::enqueue_many_in_tx(tx, &enqueue).await?;
     Ok(out)
 }
 
