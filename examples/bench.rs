@@ -368,6 +368,10 @@ fn run_measured(mut cmd: Command, dir: &Path, mut during: impl FnMut()) -> Usage
         std::thread::sleep(Duration::from_millis(50));
     };
     let wall = t.elapsed().as_secs_f64();
+    if let Some(keep) = std::env::var_os("LEDGERBRIDGE_BENCH_KEEP") {
+        let to = Path::new(&keep).join(err_path.file_name().expect("a file name"));
+        let _ = std::fs::copy(&err_path, to);
+    }
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Usage {
         ok: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
@@ -547,13 +551,32 @@ poll_interval_ms = 50
     path
 }
 
+/// `LEDGERBRIDGE_BENCH_PERF=DIR` runs every sync under `perf record -e cpu-clock -g`,
+/// one `DIR/sync-N.perf.data` each, for the profiles BENCHMARKS.md quotes (the peak
+/// RSS printed is then perf's, not the sync's).
 fn sync_cmd(config: &Path, full: bool) -> Command {
-    let mut c = Command::new(ledgerbridge());
+    let mut c = match std::env::var_os("LEDGERBRIDGE_BENCH_PERF") {
+        Some(dir) => {
+            static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let out = Path::new(&dir).join(format!("sync-{n}.perf.data"));
+            let mut c = Command::new("perf");
+            c.args(["record", "-q", "-e", "cpu-clock", "-g", "-o"])
+                .arg(out)
+                .arg("--")
+                .arg(ledgerbridge());
+            c
+        }
+        None => Command::new(ledgerbridge()),
+    };
     c.args(["sync", "--json", "--config"]).arg(config);
     if full {
         c.arg("--full");
     }
-    c.env("RUST_LOG", "warn")
+    // `LEDGERBRIDGE_BENCH_RUST_LOG=sqlx::query=debug` with `LEDGERBRIDGE_BENCH_KEEP=DIR`
+    // keeps a statement log of each sync (DIR/child-*.err) to count what it runs.
+    let log = std::env::var("LEDGERBRIDGE_BENCH_RUST_LOG").unwrap_or_else(|_| "warn".into());
+    c.env("RUST_LOG", log)
         .env_remove("LEDGERBRIDGE__DATABASE__URL");
     c
 }
@@ -711,9 +734,29 @@ fn calls_per_record(
         "SELECT target_object, COUNT(*) FROM links WHERE target_id IS NOT NULL GROUP BY 1",
         "SELECT target_object, COUNT(*) FROM links WHERE target_id IS NOT NULL GROUP BY 1",
     );
+    // History notes go one call per subject (the company's Xero contact), up to
+    // XERO_BATCH per call: the minimum is the sum over subjects.
+    let notes_by_subject = db.counts(
+        "SELECT COALESCE(CAST(json_extract(r.payload, '$.company_ids[0]') AS TEXT), ''), COUNT(*) FROM links l \
+         JOIN records r ON r.record_key = l.source_key \
+         WHERE l.target_object = 'note' AND l.target_id IS NOT NULL GROUP BY 1",
+        "SELECT COALESCE(r.payload::jsonb->'company_ids'->>0, ''), COUNT(*) FROM links l \
+         JOIN records r ON r.record_key = l.source_key \
+         WHERE l.target_object = 'note' AND l.target_id IS NOT NULL GROUP BY 1",
+    );
+    let note_calls: i64 = notes_by_subject
+        .values()
+        .map(|n| ceil_div(*n, XERO_BATCH))
+        .sum();
     for (obj, n) in &links {
         let (min, why) = if obj == "note" {
-            (*n, format!("{n} notes, History takes one per call"))
+            (
+                note_calls,
+                format!(
+                    "{n} notes on {} subjects / History PUTs of up to {XERO_BATCH} per subject",
+                    notes_by_subject.len()
+                ),
+            )
         } else {
             (
                 ceil_div(*n, XERO_BATCH),

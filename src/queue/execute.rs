@@ -3,7 +3,10 @@
 //! outcome and the retry task in one transaction.
 
 use super::handler::{Handlers, JobContext, JobError, not_implemented};
-use super::{Envelope, RetryPolicy, push_task};
+use super::{Envelope, RetryPolicy, push_task, push_task_with};
+
+/// The apalis priority of a task re-queued after a wait (`JobError::Wait`).
+const WAIT_PRIORITY: usize = 10;
 use crate::config::Config;
 use crate::store::{Db, dead_letters, jobs};
 use crate::time::now_ms;
@@ -109,6 +112,21 @@ async fn record(
             tracing::info!(took_ms, "job done");
             Ok(())
         }
+        Err(JobError::Wait { message, after }) => {
+            // Pending again with the same attempt number: a wait is not an attempt.
+            let run_after = now + after.as_millis() as i64;
+            if !jobs::defer(tx.exec(), &env.job_id, attempt, run_after, now).await? {
+                tx.rollback().await?;
+                return Ok(());
+            }
+            jobs::delete_attempt(tx.exec(), attempt_id).await?;
+            // Due tasks are fetched oldest first: a waiting job would otherwise queue
+            // behind every task enqueued before its wait ended (a run's whole backlog).
+            push_task_with(tx.exec(), env, Some(after), Some(WAIT_PRIORITY)).await?;
+            tx.commit().await?;
+            tracing::debug!(took_ms, reason = %message, wait_ms = after.as_millis() as u64, "job waits");
+            Ok(())
+        }
         Err(err) if err.is_permanent() || env.attempt >= max_attempts => {
             let reason = if err.is_permanent() {
                 err.message().to_string()
@@ -151,7 +169,7 @@ async fn record(
         Err(err) => {
             let retry_after = match &err {
                 JobError::Retryable { retry_after, .. } => *retry_after,
-                JobError::Permanent { .. } => None,
+                JobError::Permanent { .. } | JobError::Wait { .. } => None,
             };
             let delay: Duration = state.retry.delay(env.attempt, retry_after);
             let run_after = now + delay.as_millis() as i64;

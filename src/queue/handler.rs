@@ -41,6 +41,11 @@ pub enum JobError {
     /// dead letter at once, with `message` as the reason an admin reads.
     #[error("{message}")]
     Permanent { message: String },
+    /// Not yet: what the job waits for (other jobs of its run) is still going. The job
+    /// runs again after `after` without using up an attempt, so a long wait never
+    /// turns it into a dead letter.
+    #[error("{message}")]
+    Wait { message: String, after: Duration },
 }
 
 impl JobError {
@@ -56,6 +61,12 @@ impl JobError {
             retry_after: Some(after),
         }
     }
+    pub fn wait(message: impl Into<String>, after: Duration) -> Self {
+        JobError::Wait {
+            message: message.into(),
+            after,
+        }
+    }
     pub fn permanent(message: impl Into<String>) -> Self {
         JobError::Permanent {
             message: message.into(),
@@ -63,7 +74,9 @@ impl JobError {
     }
     pub fn message(&self) -> &str {
         match self {
-            JobError::Retryable { message, .. } | JobError::Permanent { message } => message,
+            JobError::Retryable { message, .. }
+            | JobError::Permanent { message }
+            | JobError::Wait { message, .. } => message,
         }
     }
     pub fn is_permanent(&self) -> bool {

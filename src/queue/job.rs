@@ -65,10 +65,16 @@ pub struct WebhookJob {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WriteBackJob {
     pub pair: String,
-    /// The finance record whose status changed (e.g. a Xero InvoiceID).
+    /// The finance record whose status changed (e.g. a Xero InvoiceID); empty for a
+    /// run's closing write-back.
+    #[serde(default)]
     pub target_id: String,
     #[serde(default)]
     pub source_key: Option<String>,
+    /// Set on a run's closing write-back: it writes what the run's pushes left pending,
+    /// in full batches while they run and the rest once they are all finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -174,6 +180,7 @@ impl Job {
         match self {
             Job::Pull(j) => j.run_id.as_deref(),
             Job::Push(j) => j.run_id.as_deref(),
+            Job::WriteBack(j) => j.run_id.as_deref(),
             _ => None,
         }
     }
@@ -187,7 +194,10 @@ impl Job {
                 [first, rest @ ..] => Some(format!("{first} (+{})", rest.len())),
             },
             Job::Webhook(j) => j.record_ids.first().cloned(),
-            Job::WriteBack(j) => j.source_key.clone().or(Some(j.target_id.clone())),
+            Job::WriteBack(j) => j
+                .source_key
+                .clone()
+                .or_else(|| (!j.target_id.is_empty()).then(|| j.target_id.clone())),
             _ => None,
         }
     }

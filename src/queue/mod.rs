@@ -26,7 +26,7 @@ pub use job::{Envelope, Job, JobKind};
 pub use retry::RetryPolicy;
 pub use worker::{WorkerOptions, run_worker};
 
-use crate::store::{Db, DbTx, Exec, StoreError, jobs};
+use crate::store::{Db, DbTx, DbTxOn, Exec, StoreError, jobs};
 use crate::time::now_ms;
 use apalis_core::task::builder::TaskBuilder;
 use std::time::Duration;
@@ -107,6 +107,64 @@ pub async fn enqueue_with(
     Ok(id)
 }
 
+/// A new logical job id, for callers that must write it elsewhere before the job is
+/// enqueued (the webhook inbox links its events to their job in the same INSERT).
+pub fn new_job_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Enqueue several jobs inside `tx`, with ids from [`new_job_id`] and default options:
+/// one `job_log` INSERT and one apalis INSERT for all of them. [`enqueue_in_tx`] costs
+/// two statements per job, and on PostgreSQL each statement is a round trip; a webhook
+/// group commit enqueues a job per delivery, so it would grow with the batch.
+pub async fn enqueue_many_in_tx(
+    tx: &mut DbTxOn<'_>,
+    batch: &[(String, Job)],
+) -> Result<(), QueueError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    let mut payloads = Vec::with_capacity(batch.len());
+    let mut record_keys = Vec::with_capacity(batch.len());
+    for (_, job) in batch {
+        payloads.push(serde_json::to_string(job).map_err(|e| QueueError::Invalid(e.to_string()))?);
+        record_keys.push(job.record_key());
+    }
+    let rows: Vec<jobs::NewJob<'_>> = batch
+        .iter()
+        .zip(&payloads)
+        .zip(&record_keys)
+        .map(|(((id, job), payload), record_key)| jobs::NewJob {
+            id,
+            kind: job.kind().as_str(),
+            payload,
+            max_attempts: None,
+            connection: job.connection(),
+            record_key: record_key.as_deref(),
+            run_after: None,
+            run_id: job.run_id(),
+            now,
+        })
+        .collect();
+    jobs::insert_many(tx.exec(), &rows).await?;
+    let tasks = batch
+        .iter()
+        .map(|(id, job)| {
+            task_for(
+                &Envelope {
+                    job_id: id.clone(),
+                    attempt: 1,
+                    job: job.clone(),
+                },
+                None,
+                None,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    push_tasks(tx.exec(), tasks).await
+}
+
 /// Push one apalis task for `env` through `exec` (a transaction's connection when the
 /// caller needs atomicity).
 pub(crate) async fn push_task(
@@ -114,19 +172,48 @@ pub(crate) async fn push_task(
     env: &Envelope,
     run_after: Option<Duration>,
 ) -> Result<(), QueueError> {
+    push_task_with(exec, env, run_after, None).await
+}
+
+/// [`push_task`] with an apalis priority (higher is fetched first among due tasks).
+pub(crate) async fn push_task_with(
+    exec: Exec<'_>,
+    env: &Envelope,
+    run_after: Option<Duration>,
+    priority: Option<usize>,
+) -> Result<(), QueueError> {
+    push_tasks(exec, vec![task_for(env, run_after, priority)?]).await
+}
+
+/// An apalis task as both backends store it (`SqliteTask` and `PgTask` are this type).
+type QueueTask = apalis_core::task::Task<Vec<u8>>;
+
+/// The apalis task for one attempt.
+fn task_for(
+    env: &Envelope,
+    run_after: Option<Duration>,
+    priority: Option<usize>,
+) -> Result<QueueTask, QueueError> {
     let args = serde_json::to_vec(env).map_err(|e| QueueError::Invalid(e.to_string()))?;
     let mut b = TaskBuilder::new(args).max_attempts(TASK_MAX_ATTEMPTS);
+    if let Some(p) = priority {
+        b = b.priority(p);
+    }
     if let Some(d) = run_after {
         // apalis stores whole seconds; round *up* so a task never runs before its delay.
         let due_ms = now_ms() + d.as_millis() as i64;
         b = b.run_at_timestamp(((due_ms + 999) / 1000) as u64);
     }
-    let task = b.build();
+    Ok(b.build())
+}
+
+/// Push apalis tasks through `exec`: one statement on PostgreSQL, whatever their number.
+async fn push_tasks(exec: Exec<'_>, tasks: Vec<QueueTask>) -> Result<(), QueueError> {
     match exec {
-        Exec::Sqlite(c) => apalis_sqlite::queries::push_tasks(c, QUEUE, &[task])
+        Exec::Sqlite(c) => apalis_sqlite::queries::push_tasks(c, QUEUE, &tasks)
             .await
             .map_err(|e| QueueError::Push(e.to_string())),
-        Exec::Postgres(c) => apalis_postgres::queries::push_tasks(c, QUEUE, vec![task])
+        Exec::Postgres(c) => apalis_postgres::queries::push_tasks(c, QUEUE, tasks)
             .await
             .map_err(|e| QueueError::Push(e.to_string())),
     }

@@ -39,7 +39,13 @@ pub struct AttemptRow {
     pub error: Option<String>,
 }
 
-/// A job row to insert.
+/// One field of every row, as an array to bind (PostgreSQL).
+fn column<'r, T, U>(rows: &'r [T], f: impl Fn(&'r T) -> U) -> Vec<U> {
+    rows.iter().map(f).collect()
+}
+
+/// A job row to insert (serialized: the JSON rows of [`insert_many`] on SQLite).
+#[derive(Serialize)]
 pub struct NewJob<'a> {
     pub id: &'a str,
     pub kind: &'a str,
@@ -78,6 +84,61 @@ pub async fn insert(e: Exec<'_>, j: &NewJob<'_>) -> Result<(), sqlx::Error> {
         j.run_id
     )
     .map(|_| ())
+}
+
+/// Insert several job rows with one statement (the same rows [`insert`] writes).
+/// Enqueueing the jobs of a webhook group commit one by one costs a round trip each on
+/// PostgreSQL; this keeps the batch at one, whatever its size. PostgreSQL takes arrays
+/// (no JSON to parse), SQLite a JSON array it expands with `json_each`.
+pub async fn insert_many(e: Exec<'_>, jobs: &[NewJob<'_>]) -> Result<(), sqlx::Error> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    match e {
+        Exec::Sqlite(c) => {
+            let rows =
+                serde_json::to_string(jobs).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
+            sqlx::query(
+                "INSERT INTO job_log (id, kind, payload, state, attempts, max_attempts, \
+                 connection, record_key, created_at, updated_at, run_after, run_id) \
+                 SELECT json_extract(value, '$.id'), json_extract(value, '$.kind'), \
+                        json_extract(value, '$.payload'), 'pending', 0, \
+                        json_extract(value, '$.max_attempts'), \
+                        json_extract(value, '$.connection'), \
+                        json_extract(value, '$.record_key'), json_extract(value, '$.now'), \
+                        json_extract(value, '$.now'), json_extract(value, '$.run_after'), \
+                        json_extract(value, '$.run_id') \
+                 FROM json_each($1)",
+            )
+            .bind(rows)
+            .execute(&mut *c)
+            .await?;
+        }
+        Exec::Postgres(c) => {
+            sqlx::query(
+                "INSERT INTO job_log (id, kind, payload, state, attempts, max_attempts, \
+                 connection, record_key, created_at, updated_at, run_after, run_id) \
+                 SELECT id, kind, payload, 'pending', 0, max_attempts, connection, \
+                        record_key, at, at, run_after, run_id \
+                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], \
+                             $6::text[], $7::bigint[], $8::text[], $9::bigint[]) \
+                      AS j(id, kind, payload, max_attempts, connection, record_key, \
+                           run_after, run_id, at)",
+            )
+            .bind(column(jobs, |j| j.id))
+            .bind(column(jobs, |j| j.kind))
+            .bind(column(jobs, |j| j.payload))
+            .bind(column(jobs, |j| j.max_attempts))
+            .bind(column(jobs, |j| j.connection))
+            .bind(column(jobs, |j| j.record_key))
+            .bind(column(jobs, |j| j.run_after))
+            .bind(column(jobs, |j| j.run_id))
+            .bind(column(jobs, |j| j.now))
+            .execute(&mut *c)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn get(e: Exec<'_>, id: &str) -> Result<Option<JobRow>, sqlx::Error> {
@@ -209,6 +270,32 @@ pub async fn set_outcome(
         finished
     )
     .map(|n| n == 1)
+}
+
+/// Puts the running attempt `attempt` back to pending without counting it (a job
+/// that waits, see `JobError::Wait`): the next claim is `attempt` again.
+pub async fn defer(
+    e: Exec<'_>,
+    id: &str,
+    attempt: i64,
+    run_after: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    execute!(
+        e,
+        "UPDATE job_log SET state = 'pending', attempts = attempts - 1, run_after = $3, \
+         updated_at = $4 WHERE id = $1 AND attempts = $2 AND state = 'running'",
+        id,
+        attempt,
+        run_after,
+        now
+    )
+    .map(|n| n == 1)
+}
+
+/// Forgets an attempt row (a wait is not an attempt).
+pub async fn delete_attempt(e: Exec<'_>, attempt_id: &str) -> Result<(), sqlx::Error> {
+    execute!(e, "DELETE FROM job_attempts WHERE id = $1", attempt_id).map(|_| ())
 }
 
 /// Make a dead (or failed) job runnable again with `extra` more attempts.

@@ -132,6 +132,101 @@ pub async fn mark_sent(
     Ok(())
 }
 
+/// A key to claim for this job (see [`claim_sent_many`]).
+pub struct Claim<'a> {
+    pub key: &'a str,
+    pub pair: &'a str,
+    pub mapping: &'a str,
+    pub source_key: &'a str,
+    pub payload_digest: &'a str,
+}
+
+/// Claims many keys for `job_id` and marks them `sent` in one statement per chunk;
+/// returns the keys claimed. The same rule as [`claim`]: a key is taken unless it is
+/// `done` or owned by another job that is still pending or running. Call it in the
+/// transaction that commits before the write, as with `claim` + `mark_sent`.
+pub async fn claim_sent_many(
+    mut exec: Exec<'_>,
+    claims: &[Claim<'_>],
+    job_id: &str,
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        key: String,
+    }
+    let now = now_ms();
+    // PostgreSQL refuses an upsert that touches one row twice: one claim per key.
+    let mut seen = std::collections::HashSet::new();
+    let claims: Vec<&Claim> = claims.iter().filter(|c| seen.insert(c.key)).collect();
+    let mut out = std::collections::HashSet::with_capacity(claims.len());
+    for chunk in claims.chunks(200) {
+        macro_rules! run {
+            ($db:ty, $c:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO idempotency_keys (key, pair, source_key, state, payload_digest, \
+                     job_id, mapping, created_at, updated_at) ",
+                );
+                qb.push_values(chunk, |mut b, c| {
+                    b.push_bind(c.key)
+                        .push_bind(c.pair)
+                        .push_bind(c.source_key)
+                        .push("'sent'")
+                        .push_bind(c.payload_digest)
+                        .push_bind(job_id)
+                        .push_bind(c.mapping)
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                qb.push(
+                    " ON CONFLICT (key) DO UPDATE SET state = 'sent', job_id = excluded.job_id, \
+                     error = NULL, updated_at = excluded.updated_at \
+                     WHERE idempotency_keys.state <> 'done' AND (idempotency_keys.state = 'failed' \
+                     OR idempotency_keys.job_id = excluded.job_id OR idempotency_keys.job_id IS NULL \
+                     OR NOT EXISTS (SELECT 1 FROM job_log j WHERE j.id = idempotency_keys.job_id \
+                     AND j.state IN ('pending', 'running'))) RETURNING key",
+                );
+                qb.build_query_as::<Row>().fetch_all(&mut **$c).await?
+            }};
+        }
+        let rows = match &mut exec {
+            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
+            Exec::Postgres(c) => run!(sqlx::Postgres, c),
+        };
+        out.extend(rows.into_iter().map(|r| r.key));
+    }
+    Ok(out)
+}
+
+/// [`mark_done`] for many keys: `(key, target id)`, one statement per chunk.
+pub async fn mark_done_many(mut exec: Exec<'_>, done: &[(&str, &str)]) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    for chunk in done.chunks(300) {
+        // `WITH v AS (VALUES …)` and a correlated lookup: UPDATE … FROM differs
+        // between SQLite and PostgreSQL, this form reads the same on both.
+        macro_rules! run {
+            ($db:ty, $c:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new("WITH v (k, t) AS (");
+                qb.push_values(chunk, |mut b, (k, t)| {
+                    b.push_bind(*k).push_bind(*t);
+                });
+                qb.push(
+                    ") UPDATE idempotency_keys SET state = 'done', \
+                     target_id = (SELECT t FROM v WHERE v.k = idempotency_keys.key), \
+                     response_digest = NULL, error = NULL, updated_at = ",
+                );
+                qb.push_bind(now);
+                qb.push(" WHERE key IN (SELECT k FROM v)");
+                qb.build().execute(&mut **$c).await?;
+            }};
+        }
+        match &mut exec {
+            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
+            Exec::Postgres(c) => run!(sqlx::Postgres, c),
+        }
+    }
+    Ok(())
+}
+
 pub async fn mark_done(
     exec: Exec<'_>,
     key: &str,

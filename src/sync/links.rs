@@ -89,3 +89,101 @@ pub async fn upsert(exec: Exec<'_>, l: &LinkWrite<'_>) -> Result<(), sqlx::Error
     )
     .map(|_| ())
 }
+
+/// [`upsert`] for many links, one statement per chunk (one row per source key: a
+/// PostgreSQL upsert may not touch a row twice, so the last write of a key wins here).
+pub async fn upsert_many(mut exec: Exec<'_>, links: &[LinkWrite<'_>]) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let mut last: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    for (i, l) in links.iter().enumerate() {
+        last.insert((l.pair, l.mapping, l.source_key), i);
+    }
+    let mut rows: Vec<&LinkWrite> = links
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| last.get(&(l.pair, l.mapping, l.source_key)) == Some(i))
+        .map(|(_, l)| l)
+        .collect();
+    rows.sort_by_key(|l| l.source_key);
+    for chunk in rows.chunks(200) {
+        macro_rules! run {
+            ($db:ty, $c:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO links (pair, mapping, source_key, target_object, target_id, \
+                     mapping_version, pushed_hash, pushed_at, pushed_payload, target_version) ",
+                );
+                qb.push_values(chunk, |mut b, l| {
+                    b.push_bind(l.pair)
+                        .push_bind(l.mapping)
+                        .push_bind(l.source_key)
+                        .push_bind(l.target_object)
+                        .push_bind(l.target_id)
+                        .push_bind(l.mapping_version)
+                        .push_bind(l.pushed_hash)
+                        .push_bind(now)
+                        .push_bind(l.pushed_payload)
+                        .push_bind(l.target_version);
+                });
+                qb.push(
+                    " ON CONFLICT (pair, mapping, source_key) DO UPDATE SET \
+                     target_object = excluded.target_object, target_id = excluded.target_id, \
+                     mapping_version = excluded.mapping_version, pushed_hash = excluded.pushed_hash, \
+                     pushed_at = excluded.pushed_at, pushed_payload = excluded.pushed_payload, \
+                     target_version = excluded.target_version",
+                );
+                qb.build().execute(&mut **$c).await?;
+            }};
+        }
+        match &mut exec {
+            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
+            Exec::Postgres(c) => run!(sqlx::Postgres, c),
+        }
+    }
+    Ok(())
+}
+
+/// For target records of one kind (`customer`), the source record each is linked
+/// from (any mapping of the pair): target id → source key.
+pub async fn owners_of(
+    mut exec: Exec<'_>,
+    pair: &str,
+    target_object: &str,
+    target_ids: &[String],
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        source_key: String,
+        target_id: Option<String>,
+    }
+    let mut out = HashMap::new();
+    for chunk in target_ids.chunks(500) {
+        macro_rules! run {
+            ($db:ty, $c:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT source_key, target_id FROM links WHERE pair = ",
+                );
+                qb.push_bind(pair);
+                qb.push(" AND target_object = ");
+                qb.push_bind(target_object);
+                qb.push(" AND target_id IN (");
+                let mut sep = qb.separated(", ");
+                for k in chunk {
+                    sep.push_bind(k);
+                }
+                qb.push(") ORDER BY source_key");
+                qb.build_query_as::<Row>().fetch_all(&mut **$c).await?
+            }};
+        }
+        let rows = match &mut exec {
+            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
+            Exec::Postgres(c) => run!(sqlx::Postgres, c),
+        };
+        for r in rows {
+            if let Some(t) = r.target_id {
+                // the first (by key) wins, stable across runs
+                out.entry(t).or_insert(r.source_key);
+            }
+        }
+    }
+    Ok(out)
+}

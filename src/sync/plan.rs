@@ -65,6 +65,11 @@ pub struct PlanItem {
     /// The external reference the record maps to (`HS-123`).
     #[serde(skip)]
     pub reference: Option<String>,
+    /// The CRM record of the target customer (`company:7`): Push jobs are cut from
+    /// items sorted by it, so a job's notes share subjects (one History call each) and
+    /// a company's invoices land in few jobs (few write-backs of its totals).
+    #[serde(skip)]
+    pub group: Option<String>,
 }
 
 /// Which mirror records to plan.
@@ -90,6 +95,21 @@ pub fn payload_of<T: Serialize>(mapped: &T) -> (String, String) {
     let json = serde_json::to_string(mapped).expect("mapped records serialize");
     let hash = super::digest(json.as_bytes());
     (json, hash)
+}
+
+/// The CRM record standing for the target customer of a mapped record, if any.
+fn customer_group(mapped: &ledgerbridge_mapping::Mapped) -> Option<String> {
+    use ledgerbridge_mapping::{CustomerPlan, Mapped};
+    let plan = match mapped {
+        Mapped::Customer { .. } => return None,
+        Mapped::Invoice(d) => &d.customer,
+        Mapped::Payment(_) => return None,
+        Mapped::Note(d) => &d.customer,
+    };
+    Some(match plan {
+        CustomerPlan::Resolve { source_key, .. } => source_key.clone(),
+        CustomerPlan::Fallback { name } => format!("fallback:{name}"),
+    })
 }
 
 /// Plans `scope`, calling `emit` for every item. `want_changes` adds field diffs
@@ -224,6 +244,7 @@ async fn plan_rows(
                             reason: Some(format!("the deal no longer qualifies ({reason})")),
                             error: None,
                             reference: None,
+                            group: None,
                         },
                         None => PlanItem {
                             key: key.clone(),
@@ -234,6 +255,7 @@ async fn plan_rows(
                             reason: Some(reason),
                             error: None,
                             reference: None,
+                            group: None,
                         },
                     }
                 }
@@ -247,6 +269,7 @@ async fn plan_rows(
                         .map(|m| m.target)
                         .unwrap_or(FinanceObject::Invoice);
                     let (json, hash) = payload_of(&mapped);
+                    let group = customer_group(&mapped);
                     let link = link_maps.get(&mapping.name).and_then(|l| l.get(&key));
                     let unchanged = link.is_some_and(|l| {
                         l.pushed_hash.as_deref() == Some(hash.as_str())
@@ -287,6 +310,7 @@ async fn plan_rows(
                         reason: busy.then(|| "a push of this version is already in flight".into()),
                         error: None,
                         reference: Some(reference),
+                        group,
                     }
                 }
                 Err(e) => PlanItem {
@@ -301,6 +325,7 @@ async fn plan_rows(
                     reason: Some(e.reason()),
                     error: Some(e),
                     reference: None,
+                    group: None,
                 },
             };
             emit(item);
@@ -325,6 +350,7 @@ async fn plan_rows(
                     reason: Some("the deal was deleted in the CRM".into()),
                     error: None,
                     reference: None,
+                    group: None,
                 });
             }
         }

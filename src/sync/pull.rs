@@ -12,7 +12,7 @@ use super::mirror;
 use super::plan::{self, Action, PlanItem, Scope, target_rank};
 use super::runs::{self, Counters};
 use super::runtime::{PairRuntime, Runtimes, job_error};
-use crate::queue::job::{PullJob, PushJob};
+use crate::queue::job::{PullJob, PushJob, WriteBackJob};
 use crate::queue::{Job, JobContext, JobError, JobHandler, enqueue_in_tx};
 use futures::StreamExt;
 use ledgerbridge_sdk::Cursor;
@@ -63,7 +63,7 @@ impl JobHandler for PullHandler {
             for object in objects {
                 counters.pulled += pull_object(&rt, &ctx.db, object, p.full).await?;
             }
-            poll_invoices(&rt, &ctx.db).await?;
+            poll_invoices(&rt, &ctx.db, p.run_id.is_some()).await?;
             plan_and_enqueue(&rt, ctx, p, &mut counters).await
         }
         .await;
@@ -173,9 +173,9 @@ async fn plan_and_enqueue(
     p: &PullJob,
     counters: &mut Counters,
 ) -> Result<(), JobError> {
-    let mut items: Vec<PlanItem> = Vec::new();
-    plan::plan(rt, &ctx.db, Scope::All, false, &mut |i| items.push(i)).await?;
-    enqueue_plan(rt, ctx, items, p.run_id.clone(), counters).await
+    let mut work = PlannedWork::default();
+    plan::plan(rt, &ctx.db, Scope::All, false, &mut |i| work.add(i)).await?;
+    work.enqueue(rt, ctx, p.run_id.clone(), counters).await
 }
 
 /// Turns plan items into Push jobs (and dead letters), committed together.
@@ -186,76 +186,137 @@ pub async fn enqueue_plan(
     run_id: Option<String>,
     counters: &mut Counters,
 ) -> Result<(), JobError> {
-    // mapping → record keys to push, mappings ordered customers first
-    let mut work: BTreeMap<(u8, String), Vec<String>> = BTreeMap::new();
-    let mut failures = Vec::new();
+    let mut work = PlannedWork::default();
     for i in items {
+        work.add(i);
+    }
+    work.enqueue(rt, ctx, run_id, counters).await
+}
+
+/// A record to push: its customer group (see `PlanItem::group`) and its key.
+type GroupedKey = (Option<String>, String);
+
+/// What a plan leaves to do, kept small: a full plan of 100,000 deals emits ~275,000
+/// items, most of them skips or unchanged records, and only the keys to push (with
+/// their customer group) and the failures are kept until the enqueue.
+#[derive(Default)]
+struct PlannedWork {
+    /// (rank of the target, mapping) → (customer group, record key) to push;
+    /// ordered customers first.
+    pushes: BTreeMap<(u8, String), Vec<GroupedKey>>,
+    failures: Vec<PlanItem>,
+    planned: i64,
+    unchanged: i64,
+    skipped: i64,
+}
+
+impl PlannedWork {
+    fn add(&mut self, i: PlanItem) {
         match i.action {
             a if plan::pushes(a) => {
-                counters.planned += 1;
-                work.entry((target_rank(i.target_object), i.mapping.clone()))
+                self.planned += 1;
+                self.pushes
+                    .entry((target_rank(i.target_object), i.mapping))
                     .or_default()
-                    .push(i.key);
+                    .push((i.group, i.key));
             }
-            Action::Unchanged => counters.unchanged += 1,
-            Action::Skip => counters.skipped += 1,
-            Action::Fail => failures.push(i),
+            Action::Unchanged => self.unchanged += 1,
+            Action::Skip => self.skipped += 1,
+            Action::Fail => self.failures.push(i),
             _ => {}
         }
     }
-    let mut tx = ctx.db.begin().await.map_err(db_err)?;
-    for f in &failures {
-        let reason = f
-            .error
-            .as_ref()
-            .map(|e| e.dead_letter_reason())
-            .or_else(|| f.reason.clone())
-            .unwrap_or_default();
-        counters.failed += 1;
-        if deadletters::record(
-            tx.exec(),
-            &rt.pair.name,
-            &rt.target_connection,
-            &f.mapping,
-            &f.key,
-            &reason,
-        )
-        .await
-        .map_err(db_err)?
-        {
-            counters.dead_lettered += 1;
+
+    /// Enqueues the Push jobs and records the dead letters in one transaction.
+    async fn enqueue(
+        self,
+        rt: &PairRuntime,
+        ctx: &JobContext,
+        run_id: Option<String>,
+        counters: &mut Counters,
+    ) -> Result<(), JobError> {
+        counters.planned += self.planned;
+        counters.unchanged += self.unchanged;
+        counters.skipped += self.skipped;
+        let mut tx = ctx.db.begin().await.map_err(db_err)?;
+        for f in &self.failures {
+            let reason = f
+                .error
+                .as_ref()
+                .map(|e| e.dead_letter_reason())
+                .or_else(|| f.reason.clone())
+                .unwrap_or_default();
+            counters.failed += 1;
+            if deadletters::record(
+                tx.exec(),
+                &rt.pair.name,
+                &rt.target_connection,
+                &f.mapping,
+                &f.key,
+                &reason,
+            )
+            .await
+            .map_err(db_err)?
+            {
+                counters.dead_lettered += 1;
+            }
         }
-    }
-    let caps = rt.target.capabilities();
-    let mut jobs = 0;
-    for ((_, mapping), keys) in work {
-        let target = rt
-            .mappings()?
-            .get(&mapping)
-            .map(|m| m.target.as_str())
-            .unwrap_or("invoice");
-        let size = caps.write_batch_for(target).max(MIN_JOB_BATCH);
-        for chunk in keys.chunks(size) {
-            let job = Job::Push(PushJob {
+        // The run's closing write-back: it writes what the pushes (and the poll) leave
+        // pending, in full batches while they run and the rest after the last. First
+        // in the queue, so it starts (and then waits) while the pushes run.
+        if let Some(run) = &run_id
+            && super::writeback::enabled(rt)
+        {
+            let job = Job::WriteBack(WriteBackJob {
                 pair: rt.pair.name.clone(),
-                mapping: mapping.clone(),
-                record_keys: chunk.to_vec(),
-                run_id: run_id.clone(),
+                target_id: String::new(),
+                source_key: None,
+                run_id: Some(run.clone()),
             });
             enqueue_in_tx(&mut tx, &job)
                 .await
                 .map_err(|e| JobError::retryable(format!("enqueue: {e}")))?;
-            jobs += 1;
         }
+        let caps = rt.target.capabilities();
+        let set = rt.mappings()?;
+        let mut jobs = 0;
+        for ((_, mapping), mut keys) in self.pushes {
+            let target = set
+                .get(&mapping)
+                .map(|m| m.target.as_str())
+                .unwrap_or("invoice");
+            let size = caps.write_batch_for(target).max(MIN_JOB_BATCH);
+            // Records of one customer side by side (stable: key order within it).
+            keys.sort_by(|a, b| a.0.cmp(&b.0));
+            for chunk in keys.chunks(size) {
+                let job = Job::Push(PushJob {
+                    pair: rt.pair.name.clone(),
+                    mapping: mapping.clone(),
+                    record_keys: chunk.iter().map(|(_, k)| k.clone()).collect(),
+                    run_id: run_id.clone(),
+                });
+                enqueue_in_tx(&mut tx, &job)
+                    .await
+                    .map_err(|e| JobError::retryable(format!("enqueue: {e}")))?;
+                jobs += 1;
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        tracing::info!(pair = %rt.pair.name, planned = counters.planned, push_jobs = jobs, dead_letters = counters.dead_lettered, "planned");
+        Ok(())
     }
-    tx.commit().await.map_err(db_err)?;
-    tracing::info!(pair = %rt.pair.name, planned = counters.planned, push_jobs = jobs, dead_letters = counters.dead_lettered, "planned");
-    Ok(())
 }
 
 /// The finance side of a pull: invoices changed since the last poll (paid, part-paid,
 /// voided by an accountant) have their status written back to the CRM.
-pub async fn poll_invoices(rt: &PairRuntime, db: &crate::store::Db) -> Result<(), JobError> {
+///
+/// In a run, what changed is only marked pending: the run's closing write-back job
+/// writes it together with what its pushes add.
+pub async fn poll_invoices(
+    rt: &PairRuntime,
+    db: &crate::store::Db,
+    in_run: bool,
+) -> Result<(), JobError> {
     if !super::writeback::enabled(rt) {
         return Ok(());
     }
@@ -277,12 +338,20 @@ pub async fn poll_invoices(rt: &PairRuntime, db: &crate::store::Db) -> Result<()
                 .await
                 .map_err(db_err)?
         };
-        let ours = page
+        let ours: Vec<_> = page
             .records
             .into_iter()
             .filter_map(|i| keys.get(&i.id).map(|k| (k.clone(), i)))
             .collect();
-        super::writeback::apply(rt, db, ours).await?;
+        if in_run {
+            let mut tx = db.begin().await.map_err(db_err)?;
+            super::writeback::remember(tx.exec(), rt, &ours)
+                .await
+                .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+        } else {
+            super::writeback::apply(rt, db, ours).await?;
+        }
         last = Some(page.cursor);
     }
     drop(pages);

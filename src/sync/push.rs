@@ -272,6 +272,10 @@ fn vendor_key(key: &str, target_id: Option<&str>) -> String {
 
 /// Writes items of one mapping; returns source key → target id for what is written
 /// (or was already). Boxed because customer resolution may recurse into it once.
+///
+/// Customers named like another one the same batch creates wait for it (`Later`) and
+/// are written in a second pass of the same job, where they find it by name: no retry
+/// of the whole job, no waiting out a backoff.
 #[allow(clippy::too_many_arguments)]
 fn write<'a>(
     rt: &'a PairRuntime,
@@ -283,6 +287,48 @@ fn write<'a>(
     items: Vec<Item>,
     run: Option<&'a str>,
     counters: &'a mut Counters,
+) -> futures::future::BoxFuture<'a, Result<HashMap<String, String>, JobError>> {
+    Box::pin(async move {
+        let mut items = items;
+        let mut done = HashMap::new();
+        loop {
+            let mut later = Vec::new();
+            done.extend(
+                write_pass(
+                    rt,
+                    ctx,
+                    set,
+                    mapping,
+                    version,
+                    target_object,
+                    items,
+                    run,
+                    counters,
+                    &mut later,
+                )
+                .await?,
+            );
+            if later.is_empty() {
+                return Ok(done);
+            }
+            items = later;
+        }
+    })
+}
+
+/// One pass of [`write`]; items that must wait for this pass go to `later`.
+#[allow(clippy::too_many_arguments)]
+fn write_pass<'a>(
+    rt: &'a PairRuntime,
+    ctx: &'a JobContext,
+    set: &'a MappingSet,
+    mapping: &'a str,
+    version: &'a str,
+    target_object: FinanceObject,
+    items: Vec<Item>,
+    run: Option<&'a str>,
+    counters: &'a mut Counters,
+    later: &'a mut Vec<Item>,
 ) -> futures::future::BoxFuture<'a, Result<HashMap<String, String>, JobError>> {
     Box::pin(async move {
         // Customers are resolved (by name among others) and created under one lock per
@@ -386,7 +432,7 @@ fn write<'a>(
                     done.insert(it.source_key.clone(), id);
                 }
                 Prepared::Nothing => counters.unchanged += 1,
-                Prepared::Later => busy.push(it.source_key.clone()),
+                Prepared::Later => later.push(it),
                 Prepared::Flag(why) => {
                     let mut c = ctx.db.conn().await.map_err(db_err)?;
                     if super::lifecycle::flag(
@@ -438,35 +484,30 @@ fn write<'a>(
             return finish(busy, done);
         }
 
-        // Claim: started → sent, committed before the call. A key another live job
-        // claimed first (it is writing the same record now) is left to that job.
+        // Claim: → sent, committed before the call. A key another live job claimed
+        // first (it is writing the same record now) is left to that job.
         {
             let mut tx = ctx.db.begin().await.map_err(db_err)?;
-            let mut claimed = Vec::with_capacity(ready.len());
-            for (it, w) in ready {
-                if keys::claim(
-                    tx.exec(),
-                    &it.key,
-                    &rt.pair.name,
+            let claims: Vec<keys::Claim> = ready
+                .iter()
+                .map(|(it, _)| keys::Claim {
+                    key: &it.key,
+                    pair: &rt.pair.name,
                     mapping,
-                    &it.source_key,
-                    &it.hash,
-                    &ctx.job_id,
-                )
-                .await
-                .map_err(db_err)?
-                {
-                    claimed.push((it, w));
-                } else {
-                    busy.push(it.source_key.clone());
-                }
-            }
-            ready = claimed;
-            let ks: Vec<String> = ready.iter().map(|(it, _)| it.key.clone()).collect();
-            keys::mark_sent(tx.exec(), &ks, &ctx.job_id)
+                    source_key: &it.source_key,
+                    payload_digest: &it.hash,
+                })
+                .collect();
+            let claimed = keys::claim_sent_many(tx.exec(), &claims, &ctx.job_id)
                 .await
                 .map_err(db_err)?;
+            drop(claims);
             tx.commit().await.map_err(db_err)?;
+            let (mine, theirs): (Vec<_>, Vec<_>) = ready
+                .into_iter()
+                .partition(|(it, _)| claimed.contains(&it.key));
+            busy.extend(theirs.into_iter().map(|(it, _)| it.source_key));
+            ready = mine;
         }
         if ready.is_empty() {
             return finish(busy, done);
@@ -476,10 +517,12 @@ fn write<'a>(
         let by_key: HashMap<&str, &ItemOutcome> =
             outcomes.iter().map(|o| (o.key.as_str(), o)).collect();
 
-        // Results, one transaction (with their audit entries).
+        // Results, one transaction (with their audit entries); the successes as a few
+        // multi-row statements, not one per record.
         let mut retry: Option<ConnectorError> = None;
         let mut audit = Vec::new();
         let mut written_invoices = Vec::new();
+        let mut written: Vec<(&Item, &ledgerbridge_sdk::Written)> = Vec::new();
         let mut tx = ctx.db.begin().await.map_err(db_err)?;
         for (it, r) in &ready {
             let Some(o) = by_key.get(r.key()) else {
@@ -491,23 +534,6 @@ fn write<'a>(
             };
             match &o.result {
                 Ok(w) => {
-                    keys::mark_done(tx.exec(), &it.key, &w.target_id, None)
-                        .await
-                        .map_err(db_err)?;
-                    link(
-                        &mut tx,
-                        rt,
-                        mapping,
-                        version,
-                        target_object,
-                        it,
-                        &w.target_id,
-                        w.version.as_deref(),
-                    )
-                    .await?;
-                    deadletters::resolve(tx.exec(), &rt.pair.name, mapping, &it.source_key)
-                        .await
-                        .map_err(db_err)?;
                     let verb = if it.target_id.is_some() && target_object != FinanceObject::Note {
                         counters.updated += 1;
                         "update"
@@ -526,6 +552,7 @@ fn write<'a>(
                         written_invoices.push((it.source_key.clone(), (**inv).clone()));
                     }
                     done.insert(it.source_key.clone(), w.target_id.clone());
+                    written.push((it, w));
                 }
                 Err(e) if e.is_retryable() => {
                     // Still `sent`: the retry recovers it by reference.
@@ -559,14 +586,56 @@ fn write<'a>(
                 }
             }
         }
+        if !written.is_empty() {
+            let ids: Vec<(&str, &str)> = written
+                .iter()
+                .map(|(it, w)| (it.key.as_str(), w.target_id.as_str()))
+                .collect();
+            keys::mark_done_many(tx.exec(), &ids)
+                .await
+                .map_err(db_err)?;
+            let link_rows: Vec<LinkWrite> = written
+                .iter()
+                .map(|(it, w)| LinkWrite {
+                    pair: &rt.pair.name,
+                    mapping,
+                    source_key: &it.source_key,
+                    target_object: target_object.as_str(),
+                    target_id: &w.target_id,
+                    mapping_version: version,
+                    pushed_hash: &it.hash,
+                    pushed_payload: &it.payload,
+                    target_version: w.version.as_deref(),
+                })
+                .collect();
+            links::upsert_many(tx.exec(), &link_rows)
+                .await
+                .map_err(db_err)?;
+            let sources: Vec<&str> = written
+                .iter()
+                .map(|(it, _)| it.source_key.as_str())
+                .collect();
+            deadletters::resolve_many(tx.exec(), &rt.pair.name, mapping, &sources)
+                .await
+                .map_err(db_err)?;
+        }
         crate::audit::append_many(&mut tx, &audit)
             .await
             .map_err(db_err)?;
+        // What finance now knows goes back to the CRM deals (payments_source = finance):
+        // pending with the links, written by the run's closing write-back job in full
+        // batches, or at once for a push of no run (a webhook's).
+        super::writeback::remember(tx.exec(), rt, &written_invoices)
+            .await
+            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        // What finance now knows goes back to the CRM deals (payments_source = finance).
-        // A failure here does not fail the push: the next sync's poll writes it back.
-        if let Err(e) = super::writeback::apply(rt, &ctx.db, written_invoices).await {
-            tracing::warn!(error = %e, "write-back after push failed; the next sync retries it");
+        if run.is_none() && !written_invoices.is_empty() {
+            // A failure here does not fail the push: the marks stay pending for the
+            // next flush (the next push, webhook or sync).
+            if let Err(e) = super::writeback::flush(rt, &ctx.db, super::writeback::Flush::All).await
+            {
+                tracing::warn!(error = %e, "write-back after push failed; it stays pending");
+            }
         }
         if let Some(e) = retry {
             return Err(job_error(&format!("push to {}", rt.target_connection), e));
@@ -707,12 +776,28 @@ async fn prepare(
                 .customers(rt.target.as_ref(), run, &wanted)
                 .await
                 .map_err(|e| job_error("customer lookup", e))?;
+            // A found customer that another record of ours already became (two CRM
+            // contacts of one name: Xero names are unique) is linked, not overwritten
+            // with this record's fields: the first record keeps its customer as written.
+            let found_ids: Vec<String> = found.iter().flatten().cloned().collect();
+            let owners = {
+                let mut c = ctx.db.conn().await.map_err(db_err)?;
+                links::owners_of(c.exec(), &rt.pair.name, "customer", &found_ids)
+                    .await
+                    .map_err(db_err)?
+            };
             // Names of the customers this batch creates: a second create of the same
             // name waits for the first (then resolves to it by name, or is refused alone).
             let mut creating: std::collections::HashSet<String> = Default::default();
             for (mut it, existing) in items.into_iter().zip(found) {
-                if it.target_id.is_none() {
-                    it.target_id = existing;
+                if it.target_id.is_none()
+                    && let Some(id) = existing
+                {
+                    if owners.get(&id).is_some_and(|owner| *owner != it.source_key) {
+                        out.push((it, Prepared::Adopt(id)));
+                        continue;
+                    }
+                    it.target_id = Some(id);
                 }
                 let Mapped::Customer { customer, .. } = it.mapped.clone() else {
                     out.push((it, Prepared::Fail("not a customer mapping".into())));

@@ -130,3 +130,21 @@ pub async fn progress(db: &Db, run_id: &str) -> Result<(i64, i64, i64), StoreErr
     )?;
     Ok(r.map(|r| (r.open, r.dead, r.total)).unwrap_or((0, 0, 0)))
 }
+
+/// Open (pending, running or failed-and-retrying) jobs of the run other than `job_id`.
+pub async fn open_jobs_except(db: &Db, run_id: &str, job_id: &str) -> Result<i64, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        open: i64,
+    }
+    let mut c = db.conn().await?;
+    let r = fetch_optional!(
+        c.exec(),
+        Row,
+        "SELECT COUNT(*) AS open FROM job_log WHERE run_id = $1 AND id <> $2 \
+         AND state IN ('pending', 'running', 'failed')",
+        run_id,
+        job_id
+    )?;
+    Ok(r.map(|r| r.open).unwrap_or(0))
+}

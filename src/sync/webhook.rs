@@ -8,7 +8,7 @@
 
 use super::plan::{self, PlanItem, Scope};
 use super::runs::Counters;
-use super::runtime::{Runtimes, job_error};
+use super::runtime::{PairRuntime, Runtimes, job_error};
 use super::{mirror, pull, writeback};
 use crate::queue::job::{WebhookJob, WriteBackJob};
 use crate::queue::{Job, JobContext, JobError, JobHandler};
@@ -16,6 +16,7 @@ use crate::store::execute;
 use ledgerbridge_sdk::model::{CrmObject, CrmRecord};
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 fn db_err(e: impl std::fmt::Display) -> JobError {
     JobError::retryable(format!("database: {e}"))
@@ -134,7 +135,10 @@ impl WriteBackHandler {
 impl JobHandler for WriteBackHandler {
     async fn run(&self, job: &Job, ctx: &JobContext) -> Result<(), JobError> {
         let Job::WriteBack(WriteBackJob {
-            pair, target_id, ..
+            pair,
+            target_id,
+            run_id,
+            ..
         }) = job
         else {
             return Err(JobError::permanent(
@@ -142,7 +146,32 @@ impl JobHandler for WriteBackHandler {
             ));
         };
         let rt = self.runtimes.get(&ctx.config, &ctx.db, pair).await?;
+        if let Some(run) = run_id.as_deref().filter(|_| target_id.is_empty()) {
+            return close_run(&rt, ctx, run).await;
+        }
         writeback::refresh(&rt, &ctx.db, std::slice::from_ref(target_id)).await?;
         Ok(())
     }
+}
+
+/// How often a run's closing write-back looks again while the run's pushes go on.
+const CLOSING_POLL: Duration = Duration::from_millis(250);
+
+/// A run's closing write-back: while other jobs of the run are open it writes the
+/// full batches pending and waits (without using attempts); once they are all
+/// finished it writes the rest and is done, so the run ends with the CRM up to date.
+async fn close_run(rt: &PairRuntime, ctx: &JobContext, run: &str) -> Result<(), JobError> {
+    let others = crate::sync::runs::open_jobs_except(&ctx.db, run, &ctx.job_id)
+        .await
+        .map_err(|e| JobError::retryable(format!("database: {e}")))?;
+    if others > 0 {
+        writeback::flush(rt, &ctx.db, writeback::Flush::FullBatches).await?;
+        return Err(JobError::wait(
+            format!("{others} job(s) of run {run} still open"),
+            CLOSING_POLL,
+        ));
+    }
+    let out = writeback::flush(rt, &ctx.db, writeback::Flush::All).await?;
+    tracing::info!(pair = %rt.pair.name, run, written = out.written, unchanged = out.unchanged, failed = out.failed, "run write-back done");
+    Ok(())
 }
