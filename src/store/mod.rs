@@ -260,6 +260,27 @@ impl Db {
         }
     }
 
+    /// Refreshes PostgreSQL's planner statistics of `tables` after a bulk change (no-op on
+    /// SQLite, whose plans here do not depend on them). A table filled in one go has no
+    /// statistics until autovacuum gets to it (never, where it is off), and PostgreSQL's
+    /// generic plan for the mirror's `record_key IN (…)` lookups then walks every record
+    /// of the object through `records_mirrored` (measured: 0.6 s per 50-key load at
+    /// 100,000 deals, against 0.1 ms by primary key once analysed).
+    pub async fn analyze(&self, tables: &[&'static str]) -> Result<(), StoreError> {
+        if let Db::Postgres(p) = self
+            && !tables.is_empty()
+        {
+            // our own table names, never input
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "ANALYZE {}",
+                tables.join(", ")
+            )))
+            .execute(p)
+            .await?;
+        }
+        Ok(())
+    }
+
     pub async fn conn(&self) -> Result<DbConn, StoreError> {
         Ok(match self {
             Db::Sqlite(p) => DbConn::Sqlite(p.acquire().await?),

@@ -24,6 +24,10 @@ use std::sync::Arc;
 /// (a target without batch writes still gets a few records per job).
 const MIN_JOB_BATCH: usize = 25;
 
+/// A pull that brings at least this many records refreshes the planner statistics
+/// (PostgreSQL) before it plans: see `Db::analyze`.
+const BULK_ANALYZE: i64 = 1_000;
+
 pub struct PullHandler {
     runtimes: Arc<Runtimes>,
 }
@@ -62,6 +66,12 @@ impl JobHandler for PullHandler {
             let objects = objects_of(&rt, &p.object)?;
             for object in objects {
                 counters.pulled += pull_object(&rt, &ctx.db, object, p.full).await?;
+            }
+            if counters.pulled >= BULK_ANALYZE {
+                ctx.db
+                    .analyze(&["records", "links", "idempotency_keys", "invoice_state"])
+                    .await
+                    .map_err(db_err)?;
             }
             poll_invoices(&rt, &ctx.db, p.run_id.is_some()).await?;
             plan_and_enqueue(&rt, ctx, p, &mut counters).await
@@ -288,11 +298,19 @@ impl PlannedWork {
             let size = caps.write_batch_for(target).max(MIN_JOB_BATCH);
             // Records of one customer side by side (stable: key order within it).
             keys.sort_by(|a, b| a.0.cmp(&b.0));
-            for chunk in keys.chunks(size) {
+            let chunks = if target == "note" {
+                // one History call per subject and job: keep a subject in one job
+                group_aligned(keys, size)
+            } else {
+                keys.chunks(size)
+                    .map(|c| c.iter().map(|(_, k)| k.clone()).collect())
+                    .collect()
+            };
+            for record_keys in chunks {
                 let job = Job::Push(PushJob {
                     pair: rt.pair.name.clone(),
                     mapping: mapping.clone(),
-                    record_keys: chunk.iter().map(|(_, k)| k.clone()).collect(),
+                    record_keys,
                     run_id: run_id.clone(),
                 });
                 enqueue_in_tx(&mut tx, &job)
@@ -305,6 +323,33 @@ impl PlannedWork {
         tracing::info!(pair = %rt.pair.name, planned = counters.planned, push_jobs = jobs, dead_letters = counters.dead_lettered, "planned");
         Ok(())
     }
+}
+
+/// Cuts keys sorted by group into jobs of at most `size` that never split a group
+/// across two jobs unless the group alone is larger than a job.
+fn group_aligned(keys: Vec<GroupedKey>, size: usize) -> Vec<Vec<String>> {
+    let mut jobs = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut keys = keys.into_iter().peekable();
+    while let Some((group, first)) = keys.next() {
+        let mut members = vec![first];
+        while let Some((_, k)) = keys.next_if(|(g, _)| *g == group && group.is_some()) {
+            members.push(k);
+        }
+        if !current.is_empty() && current.len() + members.len() > size {
+            jobs.push(std::mem::take(&mut current));
+        }
+        for k in members {
+            current.push(k);
+            if current.len() == size {
+                jobs.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    if !current.is_empty() {
+        jobs.push(current);
+    }
+    jobs
 }
 
 /// The finance side of a pull: invoices changed since the last poll (paid, part-paid,
@@ -362,4 +407,36 @@ pub async fn poll_invoices(
             .map_err(db_err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_aligned;
+
+    fn keys(groups: &[(&str, usize)]) -> Vec<(Option<String>, String)> {
+        let mut out = Vec::new();
+        for (g, n) in groups {
+            for i in 0..*n {
+                out.push((Some(g.to_string()), format!("{g}-{i}")));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn groups_stay_in_one_job_unless_larger_than_a_job() {
+        let jobs = group_aligned(keys(&[("a", 3), ("b", 4), ("c", 2), ("d", 7)]), 5);
+        let sizes: Vec<usize> = jobs.iter().map(Vec::len).collect();
+        // a(3) | b(4) | c(2) + d's first 3 would split d: c alone, then d as 5 + 2
+        assert_eq!(sizes, vec![3, 4, 2, 5, 2]);
+        assert_eq!(jobs[3][0], "d-0");
+        assert_eq!(jobs.concat().len(), 16);
+    }
+
+    #[test]
+    fn records_without_a_group_fill_jobs_in_order() {
+        let k: Vec<(Option<String>, String)> = (0..7).map(|i| (None, format!("k{i}"))).collect();
+        let sizes: Vec<usize> = group_aligned(k, 3).iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![3, 3, 1]);
+    }
 }

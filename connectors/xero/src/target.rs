@@ -225,6 +225,9 @@ fn note_id(text: &str) -> String {
 /// 250-character limit is met per note by [`convert::note_details`].
 const NOTES_PER_CALL: usize = MAX_BATCH;
 
+/// History PUTs of one batch in flight at once: Xero's concurrent-call limit.
+const NOTE_CALLS_IN_FLIGHT: usize = 5;
+
 /// A note Xero refused (`status`: 400 for a refused call, 200 for a record
 /// refused inside a saved one).
 fn note_refused(msgs: &[String], status: u16) -> ConnectorError {
@@ -477,14 +480,36 @@ impl FinanceTarget for XeroTarget {
                 details,
             });
         }
-        for (path, notes) in &groups {
-            let notes: Vec<&Outgoing> = notes.iter().collect();
-            for chunk in notes.chunks(NOTES_PER_CALL) {
-                for (n, r) in chunk.iter().zip(self.put_notes(path, chunk).await) {
-                    results.insert(n.key, r);
-                }
+        // One PUT per subject (and per NOTES_PER_CALL of its notes), several in flight:
+        // the client's pacer keeps them within Xero's concurrency and rate limits, and
+        // a job of notes on many subjects is not a chain of round trips.
+        let calls: Vec<(&str, Vec<&Outgoing>)> = groups
+            .iter()
+            .flat_map(|(path, notes)| {
+                let notes: Vec<&Outgoing> = notes.iter().collect();
+                notes
+                    .chunks(NOTES_PER_CALL)
+                    .map(|c| (path.as_str(), c.to_vec()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        type Call<'c> = futures::future::BoxFuture<
+            'c,
+            (&'c [&'c Outgoing<'c>], Vec<Result<Written, ConnectorError>>),
+        >;
+        let futs: Vec<Call<'_>> = calls
+            .iter()
+            .map(|(path, chunk)| -> Call<'_> {
+                Box::pin(async move { (chunk.as_slice(), self.put_notes(path, chunk).await) })
+            })
+            .collect();
+        let mut sent = stream::iter(futs).buffer_unordered(NOTE_CALLS_IN_FLIGHT);
+        while let Some((chunk, outcomes)) = sent.next().await {
+            for (n, r) in chunk.iter().zip(outcomes) {
+                results.insert(n.key, r);
             }
         }
+        drop(sent);
         // input order; a key given twice gets the outcome of its last send
         Ok(items
             .iter()
