@@ -728,7 +728,7 @@ impl HttpClient {
         };
         for q in read(headers) {
             if q.remaining == 0 {
-                let pause = self.inner.limits.exhausted_pause(&q);
+                let pause = self.inner.limits.exhausted_pause(tenant, &q);
                 self.inner.limits.pause(tenant, pause);
                 bump(&self.inner.counters.quota_pauses);
                 tracing::info!(
