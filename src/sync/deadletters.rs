@@ -65,26 +65,8 @@ pub async fn record(
     Ok(true)
 }
 
-/// Closes the open dead letters of a record that has now synced.
-pub async fn resolve(
-    exec: Exec<'_>,
-    pair: &str,
-    mapping: &str,
-    record_key: &str,
-) -> Result<(), sqlx::Error> {
-    execute!(
-        exec,
-        "UPDATE dead_letters SET state = 'retried', retried_at = $4 WHERE pair = $1 \
-         AND mapping = $2 AND record_key = $3 AND state = 'open' AND job_id IS NULL",
-        pair,
-        mapping,
-        record_key,
-        now_ms()
-    )
-    .map(|_| ())
-}
-
-/// [`resolve`] for many records of one mapping, one statement per chunk.
+/// Closes the open dead letters of records (of one mapping) that have now synced,
+/// one statement per chunk.
 pub async fn resolve_many(
     mut exec: Exec<'_>,
     pair: &str,

@@ -41,42 +41,11 @@ pub fn enabled(rt: &PairRuntime) -> bool {
 
 /// Source keys (`deal:1`) of our invoices among these target ids.
 pub async fn linked(
-    mut exec: Exec<'_>,
+    exec: Exec<'_>,
     pair: &str,
     invoice_ids: &[String],
 ) -> Result<HashMap<String, String>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        source_key: String,
-        target_id: Option<String>,
-    }
-    let mut out = HashMap::new();
-    for chunk in invoice_ids.chunks(500) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT source_key, target_id FROM links WHERE target_object = 'invoice' AND pair = ",
-                );
-                qb.push_bind(pair);
-                qb.push(" AND target_id IN (");
-                let mut sep = qb.separated(", ");
-                for k in chunk {
-                    sep.push_bind(k);
-                }
-                qb.push(")");
-                qb.build_query_as::<Row>().fetch_all(&mut **$c).await?
-            }};
-        }
-        let rows = match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        };
-        out.extend(
-            rows.into_iter()
-                .filter_map(|r| r.target_id.map(|t| (t, r.source_key))),
-        );
-    }
-    Ok(out)
+    super::links::owners_of(exec, pair, "invoice", invoice_ids).await
 }
 
 /// Writes the state of these invoices (with the source key each came from) back to
