@@ -48,6 +48,15 @@ pub struct SimArgs {
     /// Secret the webhooks are signed with
     #[arg(long, value_name = "S")]
     pub webhook_secret: Option<String>,
+    /// Webhook body format, where the vendor has several (e.g. legacy|cloudevents)
+    #[arg(long, value_name = "FORMAT")]
+    pub webhook_format: Option<String>,
+    /// Regional variant of the seeded company, where the vendor has several (e.g. us|global)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Serve HTTPS: CERT,KEY (PEM files) or `self-signed`
+    #[arg(long, value_name = "CERT,KEY")]
+    pub tls: Option<String>,
 }
 
 impl SimArgs {
@@ -75,6 +84,9 @@ impl SimArgs {
             webhook_secret: self.webhook_secret.clone(),
             seed: self.seed,
             deals: self.deals.unwrap_or(0) as usize,
+            webhook_format: self.webhook_format.clone(),
+            region: self.region.clone(),
+            tls: self.tls.clone(),
         })
     }
 }

@@ -24,6 +24,15 @@ pub struct SimOptions {
     pub seed: u64,
     /// CRM simulators: how many deals to seed.
     pub deals: usize,
+    /// Webhook body format where a vendor has several (`--webhook-format`, e.g.
+    /// QuickBooks' `legacy` or `cloudevents`); `None` is the vendor's default.
+    pub webhook_format: Option<String>,
+    /// Regional variant of the seeded company (`--region`, e.g. QuickBooks' `us`
+    /// tax codes or `global` ones); `None` is the vendor's default.
+    pub region: Option<String>,
+    /// Serve HTTPS (`--tls`): `CERT,KEY` PEM file paths, or `self-signed` for a
+    /// generated pair, for clients that only speak HTTPS.
+    pub tls: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -37,6 +46,9 @@ impl Default for SimOptions {
             webhook_secret: None,
             seed: 42,
             deals: 0,
+            webhook_format: None,
+            region: None,
+            tls: None,
         }
     }
 }
