@@ -222,6 +222,21 @@ impl ConnectionConfig {
     }
 }
 
+/// The keys every connection table shares, in [`ConnectionConfig`]'s order.
+pub const CONNECTION_KEYS: &[&str] = &[
+    "kind",
+    "base_url",
+    "auth",
+    "access_token",
+    "client_id",
+    "client_secret",
+    "scopes",
+    "redirect_port",
+    "default_currency",
+    "rate_scale",
+    "reserve",
+];
+
 fn default_reserve() -> f64 {
     0.2
 }

@@ -304,8 +304,26 @@ fn validate_connection(
     }
     // the second pass: the connector reads its own keys into its own config type
     let granted = std::collections::BTreeMap::new();
-    for p in conn.connector().check_keys(&conn.spec(name, &granted)) {
+    let connector = conn.connector();
+    for p in connector.check_keys(&conn.spec(name, &granted)) {
         match p.key {
+            Some(k) if p.unknown => {
+                // the same words serde uses for every other table, with both lists
+                let known: Vec<String> = super::CONNECTION_KEYS
+                    .iter()
+                    .copied()
+                    .chain(connector.vendor_keys().iter().map(|k| k.name))
+                    .map(|k| format!("`{k}`"))
+                    .collect();
+                push(
+                    at(&k),
+                    format!(
+                        "unknown key `{k}`, expected one of {} (a {} connection does not know it)",
+                        known.join(", "),
+                        connector.kind()
+                    ),
+                )
+            }
             Some(k) => push(at(&k), p.message),
             None => push(
                 path!["connections", name],

@@ -20,6 +20,9 @@ pub struct KeyProblem {
     /// The key at fault; `None` when the problem is the table's (a missing key).
     pub key: Option<String>,
     pub message: String,
+    /// The key is not one the connector knows: the engine, which knows the shared keys
+    /// too, may word the message with the whole list.
+    pub unknown: bool,
 }
 
 impl KeyProblem {
@@ -27,12 +30,14 @@ impl KeyProblem {
         KeyProblem {
             key: Some(key.to_string()),
             message: message.into(),
+            unknown: false,
         }
     }
     pub fn table(message: impl Into<String>) -> Self {
         KeyProblem {
             key: None,
             message: message.into(),
+            unknown: false,
         }
     }
 }
@@ -59,13 +64,16 @@ pub fn read_keys<T: DeserializeOwned>(kind: &str, keys: &VendorKeys) -> Result<T
         let inner = err.into_inner().to_string();
         // serde names the unknown / missing field in its message, not in the path
         if let Some(unknown) = quoted_after(&inner, "unknown field `") {
-            problems.push(KeyProblem::at(
-                &unknown,
-                format!(
-                    "a {kind} connection does not know the key `{unknown}`{}",
-                    expected_list(&inner)
-                ),
-            ));
+            problems.push(KeyProblem {
+                unknown: true,
+                ..KeyProblem::at(
+                    &unknown,
+                    format!(
+                        "a {kind} connection does not know the key `{unknown}`{}",
+                        expected_list(&inner)
+                    ),
+                )
+            });
             left.remove(&unknown);
             continue;
         }
