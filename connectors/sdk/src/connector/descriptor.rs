@@ -122,7 +122,7 @@ pub struct Built<T: ?Sized> {
 }
 
 /// Defaults of pair settings that are the vendor's own words.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct PairDefaults {
     /// The account payments are recorded against (Xero's account code `090`); `None`
     /// when the target has no such notion or needs it configured.
@@ -130,15 +130,6 @@ pub struct PairDefaults {
     /// The vendor's words for the invoice states a pair may create invoices in, first
     /// one the default (`AUTHORISED`, `DRAFT`).
     pub invoice_status_words: &'static [(&'static str, InvoiceStatus)],
-}
-
-impl Default for PairDefaults {
-    fn default() -> Self {
-        PairDefaults {
-            deposit_account: None,
-            invoice_status_words: &[],
-        }
-    }
 }
 
 /// A connector whose demo or tests need a real server rather than a simulator.

@@ -119,16 +119,20 @@ fn quoted_after(message: &str, prefix: &str) -> Option<String> {
     Some(rest[..rest.find('`')?].to_string())
 }
 
-/// ", known: a, b" from serde's "expected one of `a`, `b`".
+/// " (it knows: a, b)" from serde's "expected `a`", "expected `a` or `b`" or
+/// "expected one of `a`, `b`, …".
 fn expected_list(message: &str) -> String {
-    match message.find("expected one of ") {
+    if message.contains("there are no fields") {
+        return " (it takes no vendor-specific keys)".to_string();
+    }
+    match message.find(", expected ") {
         Some(i) => format!(
             " (it knows: {})",
-            message[i + "expected one of ".len()..].replace('`', "")
+            message[i + ", expected ".len()..]
+                .trim_start_matches("one of ")
+                .replace(" or ", ", ")
+                .replace('`', "")
         ),
-        None if message.contains("there are no fields") => {
-            " (it takes no vendor-specific keys)".to_string()
-        }
         None => String::new(),
     }
 }
