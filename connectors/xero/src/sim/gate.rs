@@ -31,17 +31,17 @@ impl GateWire for SimState {
         respond::unauthorized()
     }
 
-    fn admit(&self, req: &Request, _caller: &Caller) -> Result<(), Response> {
+    fn refusal(&self, req: &Request, _caller: &Caller) -> Option<Response> {
         if !on_tenant(req) {
-            return Ok(());
+            return None;
         }
         let tenant = req
             .headers()
             .get("xero-tenant-id")
             .and_then(|v| v.to_str().ok());
         match tenant {
-            Some(t) if t.trim().eq_ignore_ascii_case(&self.tenant.id.to_string()) => Ok(()),
-            _ => Err(respond::forbidden()),
+            Some(t) if t.trim().eq_ignore_ascii_case(&self.tenant.id.to_string()) => None,
+            _ => Some(respond::forbidden()),
         }
     }
 
