@@ -1,8 +1,8 @@
 //! Building blocks shared by every vendor simulator (`sim` feature).
 //!
 //! A simulator is an axum server speaking one vendor's real wire format. What is
-//! the same for every vendor lives here: the command-line options of the
-//! simulator contract (DESIGN.md), fault injection, call statistics for
+//! the same for every vendor lives here: the command-line options every
+//! simulator takes, fault injection, call statistics for
 //! `GET /_sim/stats`, fixed-window rate limits scaled in time, and a server
 //! loop with TCP_NODELAY. What differs (paths, bodies, error shapes) stays in
 //! the vendor crate's `sim/` folder.
