@@ -13,6 +13,8 @@ What it sets up, and why each piece is needed:
   named explicitly (the chart has several of each, so Tryton proposes none);
 - fiscal years for last, this and next year, each with strict sequences and
   monthly periods (posting needs an open period for the invoice date);
+- the exchange-difference account (6.2.1), without which an invoice in a
+  foreign currency cannot be posted;
 - a few percentage taxes;
 - an invoice payment method on the cash journal (the pay wizard needs one);
 - a dedicated integration user with its own password (not the admin).
@@ -182,6 +184,11 @@ def main():
     fiscal_years = {year: create_fiscal_year(year, company, ctx)
                     for year in (today.year - 1, today.year, today.year + 1)}
     log(f"fiscal years {', '.join(map(str, fiscal_years))} with monthly periods")
+
+    # invoices in another currency than the company's book exchange differences here
+    model("account.configuration", "write", [1], {
+        "currency_exchange_credit_account": accounts["6.2.1"],
+        "currency_exchange_debit_account": accounts["6.2.1"]}, ctx=ctx)
 
     taxes = {}
     for name, rate in TAXES:
