@@ -267,6 +267,26 @@ impl TrytonClient {
         .await
     }
 
+    /// The end of the latest closed period: nothing can be posted on or
+    /// before it (Tryton's equivalent of a lock date).
+    pub async fn last_closed_period_end(&self) -> TrytonResult<Option<chrono::NaiveDate>> {
+        #[derive(Deserialize)]
+        struct Period {
+            end_date: WireDate,
+        }
+        let rows: Vec<Period> = self
+            .search_read(
+                "account.period",
+                json!([["state", "=", "closed"]]),
+                0,
+                Some(1),
+                json!([["end_date", "DESC"]]),
+                &["end_date"],
+            )
+            .await?;
+        Ok(rows.first().map(|p| p.end_date.0))
+    }
+
     /// Whether a module is activated in the database (e.g. `account_budget`).
     pub async fn module_activated(&self, name: &str) -> TrytonResult<bool> {
         let n: u64 = self

@@ -14,12 +14,15 @@
 pub mod books;
 pub mod client;
 pub mod config;
+mod convert;
 pub mod error;
 pub mod invoice;
+mod lookups;
 pub mod party;
 pub mod payment;
 pub mod rows;
 mod session;
+pub mod target;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -29,6 +32,7 @@ use ledgerbridge_sdk::{Capabilities, VendorIdempotency};
 pub use client::{Company, TrytonClient};
 pub use config::{CompanyRef, TrytonConfig};
 pub use error::{TrytonError, TrytonResult};
+pub use target::TrytonTarget;
 
 /// What the Tryton connector declares to the engine.
 ///

@@ -252,6 +252,23 @@ impl TrytonClient {
         self.read_parties(&ids).await
     }
 
+    /// Parties with exactly one of these names.
+    pub async fn find_parties_by_name(&self, names: &[String]) -> TrytonResult<Vec<Party>> {
+        let ids: Vec<u64> = self
+            .model_as(
+                "party.party",
+                "search",
+                vec![
+                    json!([["name", "in", names]]),
+                    json!(0),
+                    Value::Null,
+                    Value::Null,
+                ],
+            )
+            .await?;
+        self.read_parties(&ids).await
+    }
+
     /// Parties with any of these e-mail addresses among their contact
     /// mechanisms (exact match, or the address in lower case).
     pub async fn find_parties_by_email(&self, emails: &[String]) -> TrytonResult<Vec<Party>> {

@@ -40,6 +40,7 @@ pub struct PaymentRow {
     /// In the invoice's currency.
     pub amount: Decimal,
     pub date: Option<NaiveDate>,
+    pub write_date: Option<crate::wire::WireDateTime>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +56,7 @@ struct MoveLineRow {
     second_currency: Option<u64>,
     #[serde(rename = "account.", default, deserialize_with = "related")]
     _account: Related,
+    write_date: Option<crate::wire::WireDateTime>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -208,17 +210,45 @@ impl TrytonClient {
         if references.is_empty() {
             return Ok(Vec::new());
         }
+        self.payment_lines(json!(["move.description", "in", references]), 0, None)
+            .await
+    }
+
+    /// Payments on customer invoices written at or after `since` (server
+    /// time; `None`: all), oldest first, one page.
+    pub async fn payments_changed(
+        &self,
+        since: Option<crate::wire::WireDateTime>,
+        offset: usize,
+        limit: usize,
+    ) -> TrytonResult<Vec<PaymentRow>> {
+        let clause = match since {
+            Some(t) => json!(["write_date", ">=", t]),
+            None => json!(["id", ">", 0]),
+        };
+        self.payment_lines(clause, offset, Some(limit)).await
+    }
+
+    /// The receivable lines of payment moves (cash journal, made from an
+    /// invoice) that also match `clause`.
+    async fn payment_lines(
+        &self,
+        clause: Value,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> TrytonResult<Vec<PaymentRow>> {
         let rows: Vec<MoveLineRow> = self
             .search_read(
                 "account.move.line",
                 json!([
-                    ["move.description", "in", references],
+                    clause,
                     ["move.origin", "like", "account.invoice,%"],
+                    ["move.journal.type", "=", "cash"],
                     ["account.type.receivable", "=", true],
                 ]),
-                0,
-                None,
-                json!([["id", "ASC"]]),
+                offset,
+                limit,
+                json!([["write_date", "ASC"], ["id", "ASC"]]),
                 &[
                     "move",
                     "move.description",
@@ -229,6 +259,7 @@ impl TrytonClient {
                     "amount_second_currency",
                     "second_currency",
                     "account.code",
+                    "write_date",
                 ],
             )
             .await?;
@@ -251,6 +282,7 @@ impl TrytonClient {
                         .and_then(|id| id.parse().ok()),
                     amount,
                     date: r.move_rel.date.map(|d| d.0),
+                    write_date: r.write_date,
                 }
             })
             .collect())

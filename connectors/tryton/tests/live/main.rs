@@ -8,3 +8,4 @@ mod parties;
 mod payments;
 mod server;
 mod session;
+mod target;
