@@ -12,12 +12,8 @@
 //! its lookup by reference (`find_invoices`, `find_payments`, the note
 //! marker, the party identifier) before any resend.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
-use chrono::{NaiveDate, NaiveDateTime};
-use futures::StreamExt;
-use futures::stream;
+use chrono::NaiveDate;
 use ledgerbridge_sdk::model::{
     Account, Budget, CurrencyRates, Customer, FinanceObject, HistoryNote, Invoice, InvoiceStatus,
     NoteSubject, Organisation, Payment, TargetCustomer, TargetInvoice, TargetNote, TargetPayment,
@@ -25,21 +21,18 @@ use ledgerbridge_sdk::model::{
 };
 use ledgerbridge_sdk::{
     Capabilities, ConnectorError, ConnectorResult, Cursor, CustomerMatch, ErrorKind, FinanceTarget,
-    ItemOutcome, Page, PageStream, StatusChange, WriteItem, Written,
+    ItemOutcome, PageStream, StatusChange, WriteItem, Written,
 };
 use tokio::sync::OnceCell;
+
+mod batch;
+mod listing;
 
 use crate::client::TrytonClient;
 use crate::config::TrytonConfig;
 use crate::convert;
 use crate::invoice::{InvoiceRow, InvoiceState};
 use crate::lookups::Lookups;
-use crate::wire::WireDateTime;
-
-/// How far back a listing re-reads: `write_date` is the start of the writing
-/// transaction, which may commit long after (posting a batch takes tens of
-/// seconds), so a change can appear behind a cursor that already passed it.
-const LIST_OVERLAP: Duration = Duration::from_secs(600);
 
 pub struct TrytonTarget {
     client: TrytonClient,
@@ -62,18 +55,6 @@ fn ids(v: &[String]) -> Vec<u64> {
     v.iter().filter_map(|s| s.parse().ok()).collect()
 }
 
-fn cursor_time(c: Option<&Cursor>) -> Option<WireDateTime> {
-    let t = NaiveDateTime::parse_from_str(c?.as_str(), "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    Some(WireDateTime(
-        t - chrono::Duration::from_std(LIST_OVERLAP).ok()?,
-    ))
-}
-
-fn cursor_of(t: Option<WireDateTime>, previous: &str) -> String {
-    t.map(|t| t.0.format("%Y-%m-%dT%H:%M:%S%.6f").to_string())
-        .unwrap_or_else(|| previous.to_string())
-}
-
 impl TrytonTarget {
     pub async fn connect(connection: &str, cfg: TrytonConfig) -> ConnectorResult<TrytonTarget> {
         let caps = crate::capabilities(&cfg);
@@ -89,14 +70,14 @@ impl TrytonTarget {
         &self.client
     }
 
-    async fn lookups(&self) -> ConnectorResult<&Lookups> {
+    pub(super) async fn lookups(&self) -> ConnectorResult<&Lookups> {
         Ok(self
             .lookups
             .get_or_try_init(|| Lookups::load(&self.client))
             .await?)
     }
 
-    async fn invoices_with_lines(
+    pub(super) async fn invoices_with_lines(
         &self,
         rows: Vec<InvoiceRow>,
     ) -> ConnectorResult<Vec<TargetInvoice>> {
@@ -107,133 +88,6 @@ impl TrytonTarget {
             .iter()
             .map(|r| convert::target_invoice(r, &lines, l))
             .collect())
-    }
-
-    async fn written_invoices(&self, ids: &[u64]) -> ConnectorResult<Vec<Written>> {
-        let rows = self.client.read_invoices(ids).await?;
-        let full = self.invoices_with_lines(rows.clone()).await?;
-        Ok(rows
-            .iter()
-            .zip(full)
-            .map(|(r, t)| Written {
-                target_id: r.id.to_string(),
-                version: t.updated_at.map(|u| u.to_rfc3339()),
-                created: true,
-                invoice: Some(Box::new(t)),
-            })
-            .collect())
-    }
-
-    /// Creates and (unless `DRAFT`) posts already converted invoices; a
-    /// refused batch is retried item by item.
-    async fn create_and_post(
-        &self,
-        batch: Vec<(String, crate::invoice::NewInvoice, bool)>,
-    ) -> Vec<ItemOutcome> {
-        let drafts: Vec<_> = batch.iter().map(|(_, inv, _)| inv.clone()).collect();
-        let created = match self.client.create_invoices(&drafts).await {
-            Ok(ids) => ids,
-            Err(_) if batch.len() > 1 => {
-                let mut out = Vec::new();
-                for one in batch {
-                    out.extend(Box::pin(self.create_and_post(vec![one])).await);
-                }
-                return out;
-            }
-            Err(e) => return vec![fail(&batch[0].0, e.into())],
-        };
-        let to_post: Vec<u64> = created
-            .iter()
-            .zip(&batch)
-            .filter(|(_, (_, _, post))| *post)
-            .map(|(id, _)| *id)
-            .collect();
-        let mut refused: Vec<(u64, ConnectorError)> = Vec::new();
-        if let Err(e) = self.client.post_invoices(&to_post).await {
-            if to_post.len() == 1 {
-                refused.push((to_post[0], e.into()));
-            } else {
-                for id in &to_post {
-                    if let Err(e) = self.client.post_invoices(&[*id]).await {
-                        refused.push((*id, e.into()));
-                    }
-                }
-            }
-        }
-        for (id, _) in &refused {
-            if let Err(e) = self.client.delete_invoices(&[*id]).await {
-                tracing::warn!(invoice = id, error = %e, "could not delete a draft Tryton refused to post");
-            }
-        }
-        let ok: Vec<u64> = created
-            .iter()
-            .copied()
-            .filter(|id| !refused.iter().any(|(r, _)| r == id))
-            .collect();
-        let written = match self.written_invoices(&ok).await {
-            Ok(w) => w,
-            Err(e) => {
-                return batch.iter().map(|(k, _, _)| fail(k, e.clone())).collect();
-            }
-        };
-        created
-            .iter()
-            .zip(batch)
-            .map(|(id, (key, _, _))| {
-                let result = match refused.iter().find(|(r, _)| r == id) {
-                    Some((_, e)) => Err(e.clone()),
-                    None => written
-                        .iter()
-                        .find(|w| w.target_id == id.to_string())
-                        .cloned()
-                        .ok_or_else(|| {
-                            ConnectorError::malformed(format!(
-                                "Tryton invoice {id} vanished after posting"
-                            ))
-                        }),
-                };
-                ItemOutcome { key, result }
-            })
-            .collect()
-    }
-
-    fn list<'a, T: Send + 'a, F, Fut>(
-        &'a self,
-        since: Option<&'a Cursor>,
-        page: F,
-    ) -> PageStream<'a, T>
-    where
-        F: Fn(Option<WireDateTime>, usize, usize) -> Fut + Send + Sync + 'a,
-        Fut: std::future::Future<Output = ConnectorResult<(Vec<T>, Option<WireDateTime>)>>
-            + Send
-            + 'a,
-    {
-        let size = self.client.config().page_size;
-        let from = cursor_time(since);
-        let start = since.map(|c| c.as_str().to_string()).unwrap_or_default();
-        stream::unfold((0usize, false, start), move |(offset, done, cursor)| {
-            let fut = page(from, offset, size);
-            async move {
-                if done {
-                    return None;
-                }
-                match fut.await {
-                    Err(e) => Some((Err(e), (offset, true, cursor))),
-                    Ok((records, last)) => {
-                        let n = records.len();
-                        let cursor = cursor_of(last, &cursor);
-                        Some((
-                            Ok(Page {
-                                records,
-                                cursor: Cursor::new(cursor.clone()),
-                            }),
-                            (offset + n, n < size, cursor),
-                        ))
-                    }
-                }
-            }
-        })
-        .boxed()
     }
 }
 
