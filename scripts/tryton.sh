@@ -26,7 +26,7 @@
 #   TRYTON_PG_URI    PostgreSQL server for the postgresql backend
 #                    (default postgresql://postgres@127.0.0.1:5432/)
 #   TRYTON_CURRENCY  the company's currency (default USD; EUR GBP JPY BHD also exist)
-#   TRYTON_BUDGET    1 to activate account_budget too (default 0)
+#   TRYTON_BUDGET    0 to leave out account_budget (budgets per account and period; default 1)
 #   PYTHON           the Python 3 to build the virtualenv with (default python3)
 #
 # Idempotent: `up` reuses the virtualenv, the database and a running server.
@@ -49,7 +49,7 @@ TRYTON_DB=${TRYTON_DB:-ledger}
 TRYTON_BACKEND=${TRYTON_BACKEND:-sqlite}
 TRYTON_PG_URI=${TRYTON_PG_URI:-postgresql://postgres@127.0.0.1:5432/}
 TRYTON_CURRENCY=${TRYTON_CURRENCY:-USD}
-TRYTON_BUDGET=${TRYTON_BUDGET:-0}
+TRYTON_BUDGET=${TRYTON_BUDGET:-1}
 PYTHON=${PYTHON:-python3}
 USER_LOGIN=ledgerbridge
 YEAR=$(date -u +%Y)

@@ -12,6 +12,7 @@
 //! `scripts/tryton.sh` installs and starts.
 
 pub mod books;
+pub mod budget;
 pub mod client;
 pub mod config;
 mod convert;

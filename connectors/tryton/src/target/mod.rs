@@ -15,9 +15,9 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use ledgerbridge_sdk::model::{
-    Account, Budget, CurrencyRates, Customer, FinanceObject, HistoryNote, Invoice, InvoiceStatus,
-    NoteSubject, Organisation, Payment, TargetCustomer, TargetInvoice, TargetNote, TargetPayment,
-    TaxRate, TrackingCategory,
+    Account, Budget, BudgetLine, CurrencyRates, Customer, FinanceObject, HistoryNote, Invoice,
+    InvoiceStatus, NoteSubject, Organisation, Payment, TargetCustomer, TargetInvoice, TargetNote,
+    TargetPayment, TaxRate, TrackingCategory,
 };
 use ledgerbridge_sdk::{
     Capabilities, ConnectorError, ConnectorResult, Cursor, CustomerMatch, ErrorKind, FinanceTarget,
@@ -501,10 +501,38 @@ impl FinanceTarget for TrytonTarget {
         Ok(Vec::new())
     }
 
-    async fn budgets(&self, _from: NaiveDate, _to: NaiveDate) -> ConnectorResult<Vec<Budget>> {
-        Err(ConnectorError::config(
-            "budgets are not supported by the Tryton connector yet (Tryton keeps them in the account_budget module)",
-        ))
+    /// Budget lines per account and month, from Tryton's `account_budget`
+    /// module; without the module, an error saying so.
+    async fn budgets(&self, from: NaiveDate, to: NaiveDate) -> ConnectorResult<Vec<Budget>> {
+        if !self.client.module_activated("account_budget").await? {
+            return Err(ConnectorError::config(
+                "Tryton budgets need the account_budget module, which this database has not activated",
+            ));
+        }
+        let mut budgets: Vec<Budget> = Vec::new();
+        for row in self.client.budget_periods(from, to).await? {
+            let Some(code) = row.account_code else {
+                continue;
+            };
+            let line = BudgetLine {
+                account_code: code,
+                period: row.period_start.format("%Y-%m").to_string(),
+                amount: row.amount,
+            };
+            match budgets
+                .iter_mut()
+                .find(|b| b.id == row.budget_id.to_string())
+            {
+                Some(b) => b.lines.push(line),
+                None => budgets.push(Budget {
+                    id: row.budget_id.to_string(),
+                    name: row.budget_name,
+                    tracking: Vec::new(),
+                    lines: vec![line],
+                }),
+            }
+        }
+        Ok(budgets)
     }
 
     async fn currency_rates(&self) -> ConnectorResult<CurrencyRates> {

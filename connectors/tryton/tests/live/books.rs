@@ -56,3 +56,104 @@ async fn accounts_taxes_currencies_rates_and_the_company_read_back() {
     let budget = c.module_activated("account_budget").await.unwrap();
     println!("account_budget activated: {budget}");
 }
+
+#[tokio::test]
+async fn budgets_are_read_per_account_and_month() {
+    use chrono::Datelike;
+    use ledgerbridge_sdk::FinanceTarget;
+    use serde_json::json;
+    let Some(cfg) = server::config() else { return };
+    let t = ledgerbridge_tryton::TrytonTarget::connect("tryton-test", cfg)
+        .await
+        .unwrap();
+    let c = t.client();
+    if !c.module_activated("account_budget").await.unwrap() {
+        eprintln!("NOTICE: account_budget is not activated (TRYTON_BUDGET=0); budget test skipped");
+        assert!(
+            t.budgets(server::today(), server::today()).await.is_err(),
+            "not supported, and said so"
+        );
+        return;
+    }
+    let year = server::today().year();
+    let fy: Vec<u64> = c
+        .model_as(
+            "account.fiscalyear",
+            "search",
+            vec![
+                json!([["name", "=", year.to_string()]]),
+                json!(0),
+                json!(null),
+                json!(null),
+            ],
+        )
+        .await
+        .unwrap();
+    #[derive(serde::Deserialize)]
+    struct P {
+        id: u64,
+    }
+    let periods: Vec<P> = c
+        .search_read(
+            "account.period",
+            json!([["fiscalyear", "=", fy[0]], ["type", "=", "standard"]]),
+            0,
+            Some(2),
+            json!([["start_date", "ASC"]]),
+            &["id"],
+        )
+        .await
+        .unwrap();
+    let revenue = c
+        .accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.code.as_deref() == Some("4.1.2"))
+        .unwrap()
+        .id;
+    let name = format!("Plan {}", server::run_tag());
+    let budget = c
+        .create("account.budget", vec![json!({"name": name, "company": c.company().id, "fiscalyear": fy[0],
+            "lines": [["create", [{"account": revenue, "amount": {"__class__": "Decimal", "decimal": "12000.00"}}]]]})])
+        .await
+        .unwrap()[0];
+    #[derive(serde::Deserialize)]
+    struct B {
+        lines: Vec<u64>,
+    }
+    let lines: Vec<B> = c
+        .model_as(
+            "account.budget",
+            "read",
+            vec![json!([budget]), json!(["lines"])],
+        )
+        .await
+        .unwrap();
+    c.create(
+        "account.budget.line.period",
+        periods
+            .iter()
+            .map(|p| json!({"budget_line": lines[0].lines[0], "period": p.id, "ratio": {"__class__": "Decimal", "decimal": "0.5"}}))
+            .collect(),
+    )
+    .await
+    .unwrap();
+    let from = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap();
+    let budgets = t.budgets(from, to).await.unwrap();
+    let ours = budgets.iter().find(|b| b.name == name).expect("our budget");
+    assert_eq!(ours.lines.len(), 2);
+    assert!(
+        ours.lines
+            .iter()
+            .all(|l| l.account_code == "4.1.2" && l.amount == dec!(6000.00))
+    );
+    assert_eq!(
+        ours.lines
+            .iter()
+            .map(|l| l.period.as_str())
+            .collect::<Vec<_>>(),
+        [format!("{year}-01"), format!("{year}-02")]
+    );
+}
