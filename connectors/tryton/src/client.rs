@@ -350,49 +350,6 @@ impl TrytonClient {
             ))),
         }
     }
-
-    /// Runs a wizard from start to end: `create`, each `(state, data)` step
-    /// in turn, then `delete` (always, so no wizard session is left behind).
-    /// Returns the answer of the last step.
-    pub async fn wizard(
-        &self,
-        name: &str,
-        ctx: Value,
-        steps: &[(&str, Value)],
-    ) -> TrytonResult<Value> {
-        let created = self
-            .send(&format!("wizard.{name}.create"), vec![ctx.clone()], false)
-            .await?;
-        let sid = created
-            .get(0)
-            .cloned()
-            .filter(|v| v.is_u64())
-            .ok_or_else(|| {
-                TrytonError::Transport(ConnectorError::malformed(format!(
-                    "wizard.{name}.create: no session id in {created}"
-                )))
-            })?;
-        let mut outcome = Ok(Value::Null);
-        for (state, data) in steps {
-            outcome = self
-                .send(
-                    &format!("wizard.{name}.execute"),
-                    vec![sid.clone(), data.clone(), json!(state), ctx.clone()],
-                    false,
-                )
-                .await;
-            if outcome.is_err() {
-                break;
-            }
-        }
-        if let Err(e) = self
-            .send(&format!("wizard.{name}.delete"), vec![sid, ctx], false)
-            .await
-        {
-            tracing::warn!(wizard = name, error = %e, "could not delete the wizard session");
-        }
-        outcome
-    }
 }
 
 /// Rows that carry their record id.
