@@ -237,6 +237,13 @@ async fn the_finance_target_contract_holds_against_tryton() {
     }
     assert!(seen);
 
+    let mut customers = t.list_customers(None);
+    let mut seen = false;
+    while let Some(page) = customers.next().await {
+        seen |= page.unwrap().records.iter().any(|c| c.id == party);
+    }
+    assert!(seen, "the new customer is in the listing");
+
     let org = t.organisation().await.unwrap();
     assert_eq!(org.base_currency.code(), "USD");
     let rates = t.currency_rates().await.unwrap();
