@@ -144,7 +144,8 @@ db_create_empty() {
     if [ "$TRYTON_BACKEND" = sqlite ]; then : > "$DBDIR/$TRYTON_DB.sqlite"   # trytond wants the file to exist
     else pg_psql -c "CREATE DATABASE \"$TRYTON_DB\""; fi
 }
-pristine_db() { echo "${TRYTON_DB}_pristine_$(echo "$STAMP" | tr -c 'a-zA-Z0-9\n' _)"; }
+# PostgreSQL names stop at 63 bytes: the stamp goes in as a short digest
+pristine_db() { echo "${TRYTON_DB}_pristine_$(echo "$STAMP" | sha256sum | cut -c1-12)"; }
 # called with the server stopped, so the copy is consistent
 db_save_pristine() {
     rm -rf "$TRYTON_HOME"/pristine-*

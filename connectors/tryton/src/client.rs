@@ -17,7 +17,10 @@
 //! Reads (`read`, `search`, `search_read`, `search_count`, `fields_get`) are
 //! marked idempotent and retried on transient failures; writes are not: a
 //! write that may have reached the server is left to the engine, which looks
-//! for the record by our reference before sending it again.
+//! for the record by our reference before sending it again. Two answers say
+//! for certain that nothing was written, and are sent again here: a 503
+//! (trytond gave up on a locked database and rolled back) and the session
+//! check's race ([`TrytonError::SessionCheckRace`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +44,11 @@ const READ_METHODS: [&str; 6] = [
     "fields_get",
     "get_id",
 ];
+
+/// Waits after a 503 (database busy): 1, 2, 4, 8, 16 and 32 s, about a
+/// minute in all, the time a large batch may hold the invoice sequence.
+const BUSY_FIRST_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+const BUSY_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(32);
 
 /// The company the connection books into, as read at connect time.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,13 +161,28 @@ impl TrytonClient {
         params: Vec<Value>,
         read_only: bool,
     ) -> TrytonResult<Value> {
-        let mut attempt = 0;
+        let mut attempt = 0u32;
+        let mut busy_wait = BUSY_FIRST_WAIT;
         loop {
             attempt += 1;
             match self.send_once(method, &params, read_only).await {
                 // refused in the session check, before the call ran
                 Err(TrytonError::SessionCheckRace(m)) if attempt < 3 => {
                     tracing::debug!(method, "Tryton session check raced ({m}); sending again");
+                }
+                // 503: the database stayed locked through trytond's own retries
+                // (another transaction holds the invoice sequence while it
+                // posts); the call was rolled back, so it is safe to send again
+                Err(TrytonError::Transport(e))
+                    if e.status == Some(503) && busy_wait <= BUSY_MAX_WAIT =>
+                {
+                    tracing::info!(
+                        method,
+                        wait_ms = busy_wait.as_millis() as u64,
+                        "Tryton database busy (503); sending again"
+                    );
+                    tokio::time::sleep(busy_wait).await;
+                    busy_wait *= 2;
                 }
                 other => return other,
             }
