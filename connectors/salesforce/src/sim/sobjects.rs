@@ -176,8 +176,8 @@ fn window(w: &Window, now: DateTime<Utc>) -> ApiResult<(DateTime<Utc>, DateTime<
             format!("startDate cannot be more than {REPLICATION_DAYS} days ago"),
         ));
     }
-    let latest = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
-    Ok((start, end.min(latest)))
+    // nothing after now is covered yet
+    Ok((start, end.min(now)))
 }
 
 fn too_many() -> ApiError {
@@ -199,7 +199,7 @@ pub async fn updated(
         let ids: Vec<&str> = db
             .table(o.name)
             .live()
-            .filter(|r| r.modstamp().is_some_and(|t| t >= start && t < end))
+            .filter(|r| r.modstamp().is_some_and(|t| t >= start && t <= end))
             .map(|r| r.id.as_str())
             .collect();
         if ids.len() > MAX_REPLICATION_IDS {
@@ -223,7 +223,7 @@ pub async fn deleted(
             .records
             .iter()
             .filter_map(|r| r.deleted_at.map(|t| (r, t)))
-            .filter(|(_, t)| *t >= start && *t < end)
+            .filter(|(_, t)| *t >= start && *t <= end)
             .map(|(r, t)| json!({"id": r.id, "deletedDate": datetime_wire(&t)}))
             .collect();
         if deleted.len() > MAX_REPLICATION_IDS {

@@ -221,6 +221,18 @@ impl Db {
         if def.field("CurrencyIsoCode").is_some() && !values.iter().any(|(n, _)| *n == "CurrencyIsoCode") {
             values.push(("CurrencyIsoCode", FieldValue::Text("USD".into())));
         }
+        if def.name == "Opportunity" && !values.iter().any(|(n, _)| *n == "Probability") {
+            // a new opportunity takes its stage's default probability
+            let p = values
+                .iter()
+                .find(|(n, _)| *n == "StageName")
+                .and_then(|(_, v)| v.as_text())
+                .and_then(stage)
+                .map(|s| s.0);
+            if let Some(p) = p {
+                values.push(("Probability", FieldValue::Number(Decimal::from(p))));
+            }
+        }
         if def.name == "OpportunityLineItem" && !values.iter().any(|(n, _)| *n == "PricebookEntryId") {
             return Err(SfError::new(
                 "REQUIRED_FIELD_MISSING",

@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json, json};
 use super::ast::{Cmp, DateRange};
 use super::plan::{Column, FieldPath, Filter, Order, Plan, Value};
 use crate::sim::record::Record;
-use crate::sim::schema::object_of_id;
+use crate::sim::schema::{FieldType, object_of_id};
 use crate::sim::store::Db;
 use crate::sim::value::FieldValue;
 
@@ -158,7 +158,15 @@ fn compare_rows(ctx: &Context, order: &[Order], a: &Record, b: &Record) -> Order
                 }
             }
             _ => {
-                let c = compare_values(x, y);
+                let c = if o.path.field.kind.is_text() && !matches!(o.path.field.kind, FieldType::Id | FieldType::Reference) {
+                    compare_values(x, y)
+                } else {
+                    // ids sort by their characters: base-62 digits in ASCII order
+                    match (x, y) {
+                        (FieldValue::Text(a), FieldValue::Text(b)) => a.cmp(b),
+                        _ => compare_values(x, y),
+                    }
+                };
                 if o.ascending { c } else { c.reverse() }
             }
         };
