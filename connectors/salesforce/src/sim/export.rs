@@ -34,6 +34,16 @@ pub async fn export_handler(State(sim): State<Arc<Sim>>) -> Response {
     Json(export(&sim)).into_response()
 }
 
+/// The contract's counters plus the Outbound Messages' deliveries.
+pub fn stats_json(sim: &Sim) -> Value {
+    let mut v = sim.gate.stats.to_json();
+    if let Some(out) = sim.outbound.get() {
+        v["outbound_acknowledged"] = Value::from(out.acknowledged());
+        v["outbound_attempts"] = Value::from(out.attempts());
+    }
+    v
+}
+
 pub async fn stats(State(sim): State<Arc<Sim>>) -> Response {
-    Json(sim.stats.to_json()).into_response()
+    Json(stats_json(&sim)).into_response()
 }

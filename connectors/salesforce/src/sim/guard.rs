@@ -1,15 +1,17 @@
-//! What happens to every REST call before its handler: call statistics,
-//! latency and faults, the session check (401 `INVALID_SESSION_ID`), the
-//! rolling 24-hour allocation (403 `REQUEST_LIMIT_EXCEEDED`) and the
-//! `Sforce-Limit-Info` header on the answer.
+//! Salesforce's answers to the SDK's request gate: every REST call is
+//! counted, delayed and faulted by the kit; here are the session check's
+//! 401 `INVALID_SESSION_ID`, the rolling 24-hour allocation (403
+//! `REQUEST_LIMIT_EXCEEDED`, checked at admission because it is a rolling
+//! window, not one of the kit's fixed ones), and the `Sforce-Limit-Info`
+//! header every REST answer carries, limits on or off.
 
 use std::sync::Arc;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use ledgerbridge_sdk::sim::{Fault, reset_body};
+use ledgerbridge_sdk::sim::{AuthFailure, Caller, Charge, Gate, GateWire, Limited};
 
 use super::Sim;
 use super::errors::ApiError;
@@ -33,10 +35,6 @@ pub fn template(matched: &str, path: &str) -> String {
         .join("/")
 }
 
-fn is_write(method: &Method) -> bool {
-    *method != Method::GET && *method != Method::HEAD
-}
-
 /// The session id of a request: `Authorization: Bearer …` (or the older
 /// `OAuth …` scheme Salesforce still takes).
 pub fn session(headers: &HeaderMap) -> Option<String> {
@@ -46,86 +44,66 @@ pub fn session(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-fn usage_header(used: u64, max: u64) -> HeaderValue {
-    HeaderValue::from_str(&format!("api-usage={used}/{max}")).expect("ASCII")
-}
-
-pub async fn guard(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    let matched = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| path.clone(), |m| m.as_str().to_string());
-    let method = req.method().clone();
-    sim.stats
-        .call(method.as_str(), &template(&matched, &path), is_write(&method));
-
-    if let Some(d) = sim.faults.latency() {
-        tokio::time::sleep(d).await;
-    }
-    let fault = sim.faults.next();
-    if sim.faults.should_expire_tokens() {
-        sim.expire_sessions();
+impl GateWire for Sim {
+    fn gate(&self) -> &Gate {
+        &self.gate
     }
 
-    let token = session(req.headers());
-    if !token.as_deref().is_some_and(|t| sim.session_valid(t)) {
+    fn template(&self, matched: &str, path: &str) -> String {
+        template(matched, path)
+    }
+
+    fn credential(&self, req: &Request) -> Option<String> {
+        session(req.headers())
+    }
+
+    fn unauthorized(&self, _failure: AuthFailure) -> Response {
         let mut r = ApiError::invalid_session().into_response();
-        r.headers_mut().insert(
-            "www-authenticate",
-            HeaderValue::from_static("Token"),
-        );
-        return r;
+        r.headers_mut()
+            .insert("www-authenticate", HeaderValue::from_static("Token"));
+        r
     }
 
-    let max = sim.usage.max();
-    let used = if sim.opts.rate_limits {
-        match sim.usage.take() {
-            Ok(used) => used,
-            Err(used) => {
-                sim.stats.rate_limited();
-                let mut r = ApiError::limit_exceeded().into_response();
-                r.headers_mut()
-                    .insert("sforce-limit-info", usage_header(used, max));
-                return r;
+    /// Takes one call from the rolling allocation; with `--rate-limits off`
+    /// the call is counted and reported but never refused.
+    fn admit(&self, _req: &Request, _caller: &Caller) -> Result<(), Response> {
+        match self.usage.take() {
+            Ok(_) => Ok(()),
+            Err(_) if !self.gate.opts.rate_limits => Ok(()),
+            Err(_) => {
+                self.gate.stats.rate_limited();
+                Err(ApiError::limit_exceeded().into_response())
             }
         }
-    } else {
-        // limits off: usage is still counted and reported, never refused
-        let _ = sim.usage.take();
-        sim.usage.used()
-    };
+    }
 
-    let mut resp = match fault {
-        Some(Fault::ServerError) => {
-            sim.stats.fault();
-            ApiError::internal().into_response()
-        }
-        Some(Fault::TooManyRequests) => {
-            // Salesforce refuses a burst over its concurrency limit with
-            // 403 REQUEST_LIMIT_EXCEEDED, never 429
-            sim.stats.fault();
-            sim.stats.rate_limited();
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                "REQUEST_LIMIT_EXCEEDED",
-                "ConcurrentPerOrgLongTxn Limit exceeded.",
-            )
-            .into_response()
-        }
-        Some(Fault::Reset) => {
-            sim.stats.fault();
-            (
-                StatusCode::OK,
-                [("content-type", "application/json;charset=UTF-8")],
-                reset_body(),
-            )
-                .into_response()
-        }
-        None => next.run(req).await,
-    };
-    resp.headers_mut()
-        .insert("sforce-limit-info", usage_header(used, max));
+    fn charges(&self, _req: &Request, _caller: &Caller) -> Vec<Charge> {
+        Vec::new()
+    }
+
+    /// An injected burst: Salesforce refuses calls over its concurrency
+    /// limit with 403 `REQUEST_LIMIT_EXCEEDED`, never 429.
+    fn too_many(&self, _limited: &Limited, _caller: &Caller) -> Response {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "REQUEST_LIMIT_EXCEEDED",
+            "ConcurrentPerOrgLongTxn Limit exceeded.",
+        )
+        .into_response()
+    }
+
+    fn server_error(&self) -> Response {
+        ApiError::internal().into_response()
+    }
+}
+
+/// `Sforce-Limit-Info: api-usage=n/m` on every REST answer, refusals too.
+pub async fn limit_info(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let value = format!("api-usage={}/{}", sim.usage.used(), sim.usage.max());
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        resp.headers_mut().insert("sforce-limit-info", v);
+    }
     resp
 }
 

@@ -6,8 +6,10 @@
 //! by file: `versions.rs` (`/services/data/`), `query.rs` with `soql/` and
 //! `cursors.rs` (SOQL and query locators), `sobjects.rs` with `describe.rs`
 //! (records, describe, replication windows), `composite.rs` (sObject
-//! Collections), `limits.rs` (the daily allocation), `guard.rs` (stats,
-//! faults, sessions, allocation), `export.rs` (`/_sim/*`). Data lives in
+//! Collections), `limits.rs` (the daily allocation), `guard.rs` (the SDK
+//! gate's Salesforce answers: sessions, allocation), `oauth.rs` (web-server
+//! flow with PKCE, refresh, JWT bearer, revoke), `outbound.rs` (Outbound
+//! Messages), `tls.rs` (HTTPS), `export.rs` (`/_sim/*`). Data lives in
 //! `store.rs`/`record.rs` (`coerce.rs` checks written values), seeded by
 //! `seed.rs`.
 
@@ -21,6 +23,8 @@ mod export;
 mod guard;
 pub mod ids;
 mod limits;
+pub mod oauth;
+pub mod outbound;
 mod query;
 pub mod record;
 pub mod schema;
@@ -33,13 +37,13 @@ pub mod value;
 mod versions;
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use ledgerbridge_sdk::sim::{FaultInjector, SimOptions, SimStats};
+use ledgerbridge_sdk::sim::{Gate, RateLimits, SimOptions};
 use serde_json::Value;
 
 pub use errors::{ApiError, SfError};
@@ -68,13 +72,16 @@ impl Default for OrgSettings {
 
 /// Shared state behind every handler.
 pub struct Sim {
-    pub opts: SimOptions,
     pub db: RwLock<Db>,
-    pub stats: SimStats,
-    pub faults: FaultInjector,
+    /// The SDK's gate: options, stats, faults, issued sessions.
+    pub gate: Gate,
     usage: limits::ApiUsage,
     cursors: Mutex<cursors::Cursors>,
     last_ms: AtomicI64,
+    /// The URL clients reach this simulator at (`instance_url`), known once
+    /// it listens.
+    base_url: OnceLock<String>,
+    outbound: OnceLock<outbound::Outbound>,
 }
 
 impl Sim {
@@ -86,16 +93,48 @@ impl Sim {
         DateTime::from_timestamp_millis(prev.max(now)).unwrap_or_default()
     }
 
-    /// Whether a session id may call the API.
-    fn session_valid(&self, token: &str) -> bool {
-        self.opts.token.as_deref() == Some(token)
+    pub fn opts(&self) -> &SimOptions {
+        &self.gate.opts
     }
 
-    fn expire_sessions(&self) {}
+    /// `instance_url`: where clients reach this simulator.
+    pub fn base_url(&self) -> String {
+        self.base_url
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "http://127.0.0.1:9104".to_string())
+    }
 
-    /// Reports changed records to whoever listens (Outbound Messages).
+    /// Sets where the simulator listens, once: the token responses'
+    /// `instance_url` and the Outbound Messages' URLs point there; with
+    /// `--webhook-url` the outbound message queues start.
+    pub fn listening_at(&self, base_url: String) {
+        let _ = self.base_url.set(base_url.clone());
+        if let Some(url) = &self.gate.opts.webhook_url {
+            let _ = self
+                .outbound
+                .set(outbound::Outbound::new(url, &self.gate.opts, base_url));
+        }
+    }
+
+    /// Sends an Outbound Message for each created or updated record (a
+    /// deletion sends none, as with Salesforce's workflow outbound messages).
     fn notify(&self, changes: Vec<Change>) {
-        let _ = changes;
+        let Some(out) = self.outbound.get() else {
+            return;
+        };
+        let db = self.db.read().unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for c in changes {
+            if !seen.insert(c.id.clone()) {
+                continue;
+            }
+            let Some(r) = db.by_id(&c.id).filter(|r| !r.is_deleted()) else {
+                continue;
+            };
+            let stamp = r.modstamp().map(|t| value::datetime_iso(&t)).unwrap_or_default();
+            out.send(c.object, c.id, stamp);
+        }
     }
 }
 
@@ -111,7 +150,17 @@ impl SimHandle {
 
     /// `/_sim/stats` as a value.
     pub fn stats(&self) -> Value {
-        self.0.stats.to_json()
+        export::stats_json(&self.0)
+    }
+
+    /// Outbound Message notifications acknowledged so far.
+    pub fn outbound_acknowledged(&self) -> u64 {
+        self.0.outbound.get().map_or(0, |o| o.acknowledged())
+    }
+
+    /// Outbound Message POSTs attempted so far, retries included.
+    pub fn outbound_attempts(&self) -> u64 {
+        self.0.outbound.get().map_or(0, |o| o.attempts())
     }
 
     /// Ids of live records of an object, in creation order.
@@ -131,16 +180,16 @@ pub fn router_with(opts: SimOptions, org: OrgSettings) -> (Router, SimHandle) {
     let mut db = Db::new();
     seed::seed(&mut db, opts.deals, opts.seed);
     let sim = Arc::new(Sim {
-        faults: FaultInjector::new(opts.faults.clone(), opts.seed),
+        gate: Gate::new(&opts, RateLimits::new(&opts), oauth::token_rules()),
         usage: limits::ApiUsage::new(
             org.api_allocation,
             opts.scaled(Duration::from_secs(86_400)),
         ),
         cursors: Mutex::new(cursors::Cursors::new(opts.scaled(cursors::IDLE_TIMEOUT))),
-        opts,
         db: RwLock::new(db),
-        stats: SimStats::default(),
         last_ms: AtomicI64::new(0),
+        base_url: OnceLock::new(),
+        outbound: OnceLock::new(),
     });
     let data = "/services/data/{version}";
     let r = |p: &str| format!("{data}{p}");
@@ -185,9 +234,20 @@ pub fn router_with(opts: SimOptions, org: OrgSettings) -> (Router, SimHandle) {
         )
         .route_layer(axum::middleware::from_fn_with_state(
             sim.clone(),
-            guard::guard,
+            ledgerbridge_sdk::sim::gate::<Sim>,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            sim.clone(),
+            guard::limit_info,
         ));
     let open = Router::new()
+        .route(
+            "/services/oauth2/authorize",
+            get(ledgerbridge_sdk::sim::authorize::<Sim>),
+        )
+        .route("/services/oauth2/token", post(oauth::token))
+        .route("/services/oauth2/revoke", post(oauth::revoke))
+        .route("/id/{org}/{user}", get(oauth::identity))
         .route("/services/data", get(versions::list))
         .route("/services/data/", get(versions::list))
         .route("/_sim/stats", get(export::stats))
@@ -254,6 +314,7 @@ pub async fn spawn_with(
     let trust_pem = tls.as_ref().map(|t| t.trust_pem.clone());
     let scheme = if tls.is_some() { "https" } else { "http" };
     let (router, handle) = router_with(opts, org);
+    handle.0.listening_at(format!("{scheme}://{addr}"));
     let task = tokio::spawn(async move {
         if let Err(e) = serve_on(listener, router, tls).await {
             tracing::error!(error = %e, "salesforce simulator stopped");
@@ -281,7 +342,8 @@ pub async fn run(listen: &str, opts: SimOptions) -> std::io::Result<()> {
         println!("certificate {}", t.trust_pem.display());
     }
     let deals = opts.deals;
-    let (router, _handle) = router(opts);
+    let (router, handle) = router(opts);
+    handle.0.listening_at(format!("{scheme}://{addr}"));
     println!("listening {scheme}://{addr}");
     tracing::info!(%addr, deals, "salesforce simulator listening");
     serve_on(listener, router, tls).await
