@@ -277,3 +277,44 @@ pub async fn delete(State(sim): State<Arc<Sim>>, Query(p): Query<DeleteParams>) 
         .collect();
     Json(body).into_response()
 }
+
+#[derive(Deserialize)]
+pub struct RetrieveParams {
+    ids: Option<String>,
+    fields: Option<String>,
+}
+
+/// `GET /composite/sobjects/{O}?ids=&fields=`: the records in the order
+/// asked, `null` for an id that matches none.
+pub async fn retrieve(
+    State(sim): State<Arc<Sim>>,
+    version: super::versions::ApiVersion,
+    axum::extract::Path((_, object)): axum::extract::Path<(String, String)>,
+    Query(p): Query<RetrieveParams>,
+) -> Response {
+    let Some(def) = object_def(&object) else {
+        return ApiError::unknown_object(&object).into_response();
+    };
+    let Some(fields) = p.fields.filter(|f| !f.trim().is_empty()) else {
+        return ApiError::bad_request("MISSING_ARGUMENT", "fields parameter is required").into_response();
+    };
+    let ids: Vec<&str> = p.ids.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if ids.len() > 2000 {
+        return too_many().into_response();
+    }
+    let db = sim.db.read().unwrap();
+    let mut out = Vec::new();
+    for id in ids {
+        let rec = super::ids::normalise(id)
+            .and_then(|n| db.table(def.name).get(&n))
+            .filter(|r| !r.is_deleted());
+        match rec {
+            Some(r) => match super::sobjects::record_json(def, r, Some(&fields), &version.label()) {
+                Ok(v) => out.push(v),
+                Err(e) => return e.into_response(),
+            },
+            None => out.push(Value::Null),
+        }
+    }
+    Json(out).into_response()
+}

@@ -120,3 +120,31 @@ mod tests {
         assert_eq!(u.take(), Ok(1));
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct CountParams {
+    #[serde(rename = "sObjects")]
+    objects: Option<String>,
+}
+
+/// `GET /limits/recordCount?sObjects=A,B`: live records per object (every
+/// object when none is named).
+pub async fn record_count(
+    State(sim): State<Arc<Sim>>,
+    axum::extract::Query(p): axum::extract::Query<CountParams>,
+) -> Response {
+    let db = sim.db.read().unwrap();
+    let wanted: Vec<String> = p
+        .objects
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let counts: Vec<Value> = super::schema::objects()
+        .iter()
+        .filter(|o| wanted.is_empty() || wanted.iter().any(|w| w.eq_ignore_ascii_case(o.name)))
+        .map(|o| json!({"count": db.table(o.name).live().count(), "name": o.name}))
+        .collect();
+    Json(json!({"sObjects": counts})).into_response()
+}

@@ -204,6 +204,7 @@ pub fn router_with(opts: SimOptions, org: OrgSettings) -> (Router, SimHandle) {
         .route(&r("/queryAll/{locator}"), get(query::more))
         .route(&r("/limits"), get(limits::limits))
         .route(&r("/limits/"), get(limits::limits))
+        .route(&r("/limits/recordCount"), get(limits::record_count))
         .route(&r("/sobjects"), get(sobjects::global))
         .route(&r("/sobjects/"), get(sobjects::global))
         .route(
@@ -225,6 +226,18 @@ pub fn router_with(opts: SimOptions, org: OrgSettings) -> (Router, SimHandle) {
             get(sobjects::read)
                 .patch(sobjects::update)
                 .delete(sobjects::delete),
+        )
+        .route(
+            &r("/sobjects/{object}/{field}/{value}"),
+            get(sobjects::read_by_external_id).patch(sobjects::upsert),
+        )
+        // Salesforce's own collection sends updates and deletes to
+        // `/composite/sobjects/{object}` as well; both spellings are served
+        .route(
+            &r("/composite/sobjects/{object}"),
+            get(composite::retrieve)
+                .patch(composite::update)
+                .delete(composite::delete),
         )
         .route(
             &r("/composite/sobjects"),

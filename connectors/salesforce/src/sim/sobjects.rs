@@ -243,3 +243,102 @@ pub async fn deleted(
         .into_response())
     })())
 }
+
+/// The live records whose external id field holds `value`.
+fn by_external(
+    db: &super::store::Db,
+    o: &'static ObjectDef,
+    field: &str,
+    value: &str,
+) -> ApiResult<(&'static str, Vec<String>)> {
+    let f = o
+        .field(field)
+        .filter(|f| f.external_id || f.name == "Id")
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                format!("Provided external ID field does not exist or is not accessible: {field}"),
+            )
+        })?;
+    let ids = db
+        .table(o.name)
+        .live()
+        .filter(|r| r.text(f.name).is_some_and(|v| v == value))
+        .map(|r| r.id.clone())
+        .collect();
+    Ok((f.name, ids))
+}
+
+fn multiple(o: &ObjectDef, ids: &[String], version: &str) -> Response {
+    let urls: Vec<String> = ids
+        .iter()
+        .map(|id| format!("/services/data/{version}/sobjects/{}/{id}", o.name))
+        .collect();
+    (StatusCode::MULTIPLE_CHOICES, Json(json!(urls))).into_response()
+}
+
+/// `GET /sobjects/{O}/{ExternalIdField}/{value}`: one record, 404 for none,
+/// 300 with the candidates' URLs when several match.
+pub async fn read_by_external_id(
+    State(sim): State<Arc<Sim>>,
+    version: ApiVersion,
+    Path((_, object, field, value)): Path<(String, String, String, String)>,
+) -> Response {
+    respond((|| {
+        let o = def(&object)?;
+        let db = sim.db.read().unwrap();
+        let (_, ids) = by_external(&db, o, &field, &value)?;
+        match ids.as_slice() {
+            [] => Err(ApiError::not_found()),
+            [id] => {
+                let r = db.table(o.name).get(id).expect("found");
+                Ok(Json(record_json(o, r, None, &version.label())?).into_response())
+            }
+            many => Ok(multiple(o, many, &version.label())),
+        }
+    })())
+}
+
+/// `PATCH /sobjects/{O}/{ExternalIdField}/{value}`: upsert by external id,
+/// the way to write without duplicates: 201 `created: true` for a new
+/// record, 200 `created: false` for an update, 300 when several match.
+pub async fn upsert(
+    State(sim): State<Arc<Sim>>,
+    version: ApiVersion,
+    Path((_, object, field, value)): Path<(String, String, String, String)>,
+    bytes: Bytes,
+) -> Response {
+    respond((|| {
+        let o = def(&object)?;
+        let mut fields = body::object(&bytes)?;
+        let now = sim.now();
+        let mut db = sim.db.write().unwrap();
+        let (name, ids) = by_external(&db, o, &field, &value)?;
+        if name == "Id" {
+            return Err(ApiError::bad_request(
+                "INVALID_FIELD",
+                "Use PATCH /sobjects/{object}/{id} to update a record by its Id",
+            ));
+        }
+        let (status, id, changes, created) = match ids.as_slice() {
+            [] => {
+                fields.insert(name.to_string(), Value::String(value.clone()));
+                let (id, changes) = db.create(o, &fields, now)?;
+                (StatusCode::CREATED, id, changes, true)
+            }
+            [id] => {
+                let changes = db.update(o, id, &fields, now)?;
+                (StatusCode::OK, id.clone(), changes, false)
+            }
+            many => return Ok(multiple(o, many, &version.label())),
+        };
+        drop(db);
+        sim.notify(changes);
+        Ok((
+            status,
+            Json(json!({"id": id, "success": true, "errors": [], "created": created})),
+        )
+            .into_response())
+    })())
+}
