@@ -81,13 +81,23 @@ fn has(body: &Value, keys: &[(&str, T)], what: &str) {
 fn error_array(status: u16, body: &Value, what: &str) {
     assert!((400..500).contains(&status), "{what}: {status}");
     let e = &body[0];
-    has(e, &[("message", T::Str), ("errorCode", T::Str), ("fields", T::Arr)], what);
+    has(
+        e,
+        &[
+            ("message", T::Str),
+            ("errorCode", T::Str),
+            ("fields", T::Arr),
+        ],
+        what,
+    );
 }
 
 #[tokio::test]
 async fn the_collection_replays_against_the_simulator() {
     let Some(dir) = locate() else {
-        eprintln!("notice: Salesforce Postman collection not found (set LEDGERBRIDGE_SPECS_DIR or put shared/specs beside the workspace); skipped");
+        eprintln!(
+            "notice: Salesforce Postman collection not found (set LEDGERBRIDGE_SPECS_DIR or put shared/specs beside the workspace); skipped"
+        );
         return;
     };
     let api = start(opts(12)).await;
@@ -99,19 +109,31 @@ async fn the_collection_replays_against_the_simulator() {
     let enc = |t: chrono::DateTime<chrono::Utc>| -> String {
         url::form_urlencoded::byte_serialize(t.to_rfc3339().as_bytes()).collect()
     };
-    let window = format!("start={}&end={}", enc(now - chrono::Duration::days(1)), enc(now));
+    let window = format!(
+        "start={}&end={}",
+        enc(now - chrono::Duration::days(1)),
+        enc(now)
+    );
 
     let mut replayed = Vec::new();
     let mut files: Vec<PathBuf> = ["rest", "composite", "auth"]
         .iter()
-        .flat_map(|d| std::fs::read_dir(dir.join(d)).unwrap().map(|e| e.unwrap().path()))
+        .flat_map(|d| {
+            std::fs::read_dir(dir.join(d))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+        })
         .collect();
     files.sort();
     let total = files.len();
     for path in files {
         let name = format!(
             "{}/{}",
-            path.parent().unwrap().file_name().unwrap().to_string_lossy(),
+            path.parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy(),
             path.file_name().unwrap().to_string_lossy()
         );
         if NOT_REPLAYED.contains(&name.as_str()) {
@@ -119,7 +141,11 @@ async fn the_collection_replays_against_the_simulator() {
         }
         let req: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let method = Method::from_bytes(req["method"].as_str().unwrap().as_bytes()).unwrap();
-        let record = if name == "rest/sobject_rows_delete.json" { &doomed } else { &account };
+        let record = if name == "rest/sobject_rows_delete.json" {
+            &doomed
+        } else {
+            &account
+        };
         let url = req["url"]
             .as_str()
             .unwrap()
@@ -131,17 +157,27 @@ async fn the_collection_replays_against_the_simulator() {
             .replace("<FIELD_NAME>", "Customer_Number__c")
             .replace("<FIELD_VALUE>", "CUST-000001")
             .replace("start=&end=", &window)
-            .replace("?ids&allOrNone", &format!("?ids={doomed_too}&allOrNone=false"))
-            .replace("?ids&fields", &format!("?ids={account}&fields=Name,Customer_Number__c"))
+            .replace(
+                "?ids&allOrNone",
+                &format!("?ids={doomed_too}&allOrNone=false"),
+            )
+            .replace(
+                "?ids&fields",
+                &format!("?ids={account}&fields=Name,Customer_Number__c"),
+            )
             .replace("sObjects=", "sObjects=Account");
         assert!(!url.contains("{{") && !url.contains('<'), "{name}: {url}");
         let mut http = api.http.request(method.clone(), url.clone());
         // the collection's bodies name types where values go; real ones here
         let body = match name.as_str() {
-            "composite/sobject_collections_create.json" => Some(json!({"allOrNone": false, "records": [
-                {"attributes": {"type": "Account"}, "Name": "From the collection"}]})),
-            "composite/sobject_collections_update.json" => Some(json!({"allOrNone": false, "records": [
-                {"attributes": {"type": "Account"}, "id": account, "Description": "From the collection"}]})),
+            "composite/sobject_collections_create.json" => {
+                Some(json!({"allOrNone": false, "records": [
+                {"attributes": {"type": "Account"}, "Name": "From the collection"}]}))
+            }
+            "composite/sobject_collections_update.json" => {
+                Some(json!({"allOrNone": false, "records": [
+                {"attributes": {"type": "Account"}, "id": account, "Description": "From the collection"}]}))
+            }
             _ => req["rawModeData"]
                 .as_str()
                 .filter(|raw| !raw.trim().is_empty())
@@ -152,7 +188,12 @@ async fn the_collection_replays_against_the_simulator() {
                 .as_array()
                 .map(|d| {
                     d.iter()
-                        .map(|p| (p["key"].as_str().unwrap().to_string(), p["value"].as_str().unwrap_or("").to_string()))
+                        .map(|p| {
+                            (
+                                p["key"].as_str().unwrap().to_string(),
+                                p["value"].as_str().unwrap_or("").to_string(),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -171,38 +212,95 @@ async fn the_collection_replays_against_the_simulator() {
         match name.as_str() {
             "rest/versions.json" => {
                 assert_eq!(status, 200, "{what}");
-                has(&b[0], &[("label", T::Str), ("url", T::Str), ("version", T::Str)], &what);
+                has(
+                    &b[0],
+                    &[("label", T::Str), ("url", T::Str), ("version", T::Str)],
+                    &what,
+                );
             }
-            "rest/resources_by_version.json" => has(&b, &[("sobjects", T::Str), ("query", T::Str)], &what),
+            "rest/resources_by_version.json" => {
+                has(&b, &[("sobjects", T::Str), ("query", T::Str)], &what)
+            }
             "rest/query.json" | "rest/queryall.json" => {
                 assert_eq!(status, 200, "{what}: {b}");
-                has(&b, &[("totalSize", T::Num), ("done", T::Bool), ("records", T::Arr)], &what);
-                has(&b["records"][0], &[("attributes", T::Obj), ("Name", T::Str)], &what);
+                has(
+                    &b,
+                    &[
+                        ("totalSize", T::Num),
+                        ("done", T::Bool),
+                        ("records", T::Arr),
+                    ],
+                    &what,
+                );
+                has(
+                    &b["records"][0],
+                    &[("attributes", T::Obj), ("Name", T::Str)],
+                    &what,
+                );
             }
-            "rest/limit.json" => has(&b["DailyApiRequests"], &[("Max", T::Num), ("Remaining", T::Num)], &what),
-            "rest/record_count.json" => has(&b["sObjects"][0], &[("count", T::Num), ("name", T::Str)], &what),
-            "rest/describe_global.json" => {
-                has(&b, &[("encoding", T::Str), ("maxBatchSize", T::Num), ("sobjects", T::Arr)], &what)
-            }
-            "rest/sobject_basic_information.json" => has(&b, &[("objectDescribe", T::Obj), ("recentItems", T::Arr)], &what),
-            "rest/sobject_describe.json" => {
-                has(&b, &[("name", T::Str), ("fields", T::Arr), ("childRelationships", T::Arr), ("urls", T::Obj)], &what)
-            }
+            "rest/limit.json" => has(
+                &b["DailyApiRequests"],
+                &[("Max", T::Num), ("Remaining", T::Num)],
+                &what,
+            ),
+            "rest/record_count.json" => has(
+                &b["sObjects"][0],
+                &[("count", T::Num), ("name", T::Str)],
+                &what,
+            ),
+            "rest/describe_global.json" => has(
+                &b,
+                &[
+                    ("encoding", T::Str),
+                    ("maxBatchSize", T::Num),
+                    ("sobjects", T::Arr),
+                ],
+                &what,
+            ),
+            "rest/sobject_basic_information.json" => has(
+                &b,
+                &[("objectDescribe", T::Obj), ("recentItems", T::Arr)],
+                &what,
+            ),
+            "rest/sobject_describe.json" => has(
+                &b,
+                &[
+                    ("name", T::Str),
+                    ("fields", T::Arr),
+                    ("childRelationships", T::Arr),
+                    ("urls", T::Obj),
+                ],
+                &what,
+            ),
             "rest/sobject_create.json" => {
                 assert_eq!(status, 201, "{what}: {b}");
-                has(&b, &[("id", T::Str), ("success", T::Bool), ("errors", T::Arr)], &what);
+                has(
+                    &b,
+                    &[("id", T::Str), ("success", T::Bool), ("errors", T::Arr)],
+                    &what,
+                );
             }
             "rest/sobject_rows.json" | "rest/sobject_rows_by_external_id.json" => {
                 assert_eq!(status, 200, "{what}: {b}");
-                has(&b, &[("attributes", T::Obj), ("Id", T::Str), ("Name", T::Str)], &what);
+                has(
+                    &b,
+                    &[("attributes", T::Obj), ("Id", T::Str), ("Name", T::Str)],
+                    &what,
+                );
             }
             "rest/sobject_rows_delete.json" => assert_eq!(status, 204, "{what}: {text}"),
             // the collection's placeholder field name is not a field
             "rest/sobject_rows_update.json" => error_array(status, &b, &what),
-            "rest/sobject_get_updated.json" => has(&b, &[("ids", T::Arr), ("latestDateCovered", T::Str)], &what),
+            "rest/sobject_get_updated.json" => {
+                has(&b, &[("ids", T::Arr), ("latestDateCovered", T::Str)], &what)
+            }
             "rest/sobject_get_deleted.json" => has(
                 &b,
-                &[("deletedRecords", T::Arr), ("earliestDateAvailable", T::Str), ("latestDateCovered", T::Str)],
+                &[
+                    ("deletedRecords", T::Arr),
+                    ("earliestDateAvailable", T::Str),
+                    ("latestDateCovered", T::Str),
+                ],
                 &what,
             ),
             "composite/sobject_collections_create.json"
@@ -217,10 +315,16 @@ async fn the_collection_replays_against_the_simulator() {
             }
             // the collection sends empty codes, tokens and assertions:
             // refused in OAuth's error shape
-            "auth/web_server_flow_2.json" | "auth/refresh_token.json" | "auth/jwt_bearer_token_flow.json"
+            "auth/web_server_flow_2.json"
+            | "auth/refresh_token.json"
+            | "auth/jwt_bearer_token_flow.json"
             | "auth/revoke_token.json" => {
                 assert_eq!(status, 400, "{what}: {text}");
-                has(&b, &[("error", T::Str), ("error_description", T::Str)], &what);
+                has(
+                    &b,
+                    &[("error", T::Str), ("error_description", T::Str)],
+                    &what,
+                );
             }
             other => panic!("{other}: a request of the collection nobody checks ({what})"),
         }

@@ -62,14 +62,34 @@ fn s256(verifier: &str) -> String {
 }
 
 fn assert_salesforce_token(api: &Api, body: &Value) {
-    for k in ["access_token", "instance_url", "id", "issued_at", "signature", "token_type"] {
+    for k in [
+        "access_token",
+        "instance_url",
+        "id",
+        "issued_at",
+        "signature",
+        "token_type",
+    ] {
         assert!(body[k].is_string(), "{k} in {body}");
     }
-    assert!(body.get("expires_in").is_none(), "Salesforce sends no expires_in: {body}");
+    assert!(
+        body.get("expires_in").is_none(),
+        "Salesforce sends no expires_in: {body}"
+    );
     assert_eq!(body["instance_url"], api.sim.base_url.as_str());
-    assert!(body["id"].as_str().unwrap().contains(&format!("/id/{ORG_ID}/005")));
+    assert!(
+        body["id"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/id/{ORG_ID}/005"))
+    );
     assert!(body["issued_at"].as_str().unwrap().parse::<i64>().is_ok());
-    assert!(body["access_token"].as_str().unwrap().starts_with("00DDn0000000001!"));
+    assert!(
+        body["access_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("00DDn0000000001!")
+    );
 }
 
 async fn rest_status(api: &Api, token: &str) -> u16 {
@@ -115,24 +135,40 @@ async fn web_server_flow_with_pkce_and_refresh_without_rotation() {
     // a code is single use
     let (status, body) = token(
         &api,
-        &[("grant_type", "authorization_code"), ("code", &code), ("client_id", "ledgerbridge-app"), ("redirect_uri", REDIRECT), ("code_verifier", verifier)],
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("client_id", "ledgerbridge-app"),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ],
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 
     // refresh twice with the same token: Salesforce does not rotate, and a
     // refresh answers without a refresh token
     for _ in 0..2 {
         let (status, body) = token(
             &api,
-            &[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", "ledgerbridge-app")],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh),
+                ("client_id", "ledgerbridge-app"),
+            ],
         )
         .await;
         assert_eq!(status, 200, "{body}");
         assert_salesforce_token(&api, &body);
         assert!(body.get("refresh_token").is_none(), "{body}");
         assert_ne!(body["access_token"], access.as_str());
-        assert_eq!(rest_status(&api, body["access_token"].as_str().unwrap()).await, 200);
+        assert_eq!(
+            rest_status(&api, body["access_token"].as_str().unwrap()).await,
+            200
+        );
     }
 }
 
@@ -142,17 +178,37 @@ async fn pkce_and_grants_are_checked() {
     let code = authorize(&api, &s256("the-right-verifier-0123456789-0123456789")).await;
     let (status, body) = token(
         &api,
-        &[("grant_type", "authorization_code"), ("code", &code), ("client_id", "ledgerbridge-app"), ("redirect_uri", REDIRECT), ("code_verifier", "a-wrong-verifier-0123456789-0123456789")],
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("client_id", "ledgerbridge-app"),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", "a-wrong-verifier-0123456789-0123456789"),
+        ],
     )
     .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_grant");
     assert!(body["error_description"].is_string());
-    let (status, body) = token(&api, &[("grant_type", "refresh_token"), ("refresh_token", "nope"), ("client_id", "x")]).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    let (status, body) = token(
+        &api,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "nope"),
+            ("client_id", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     assert_eq!(body["error_description"], "expired access/refresh token");
     let (status, body) = token(&api, &[("grant_type", "password")]).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("unsupported_grant_type")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
 }
 
 fn assertion(key: &jsonwebtoken::EncodingKey, sub: &str, exp_in: i64) -> String {
@@ -162,7 +218,12 @@ fn assertion(key: &jsonwebtoken::EncodingKey, sub: &str, exp_in: i64) -> String 
         "aud": "https://login.salesforce.com",
         "exp": chrono::Utc::now().timestamp() + exp_in,
     });
-    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256), &claims, key).unwrap()
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        key,
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -170,11 +231,21 @@ async fn jwt_bearer_flow_with_the_test_key() {
     let api = start(opts(0)).await;
     let key = jsonwebtoken::EncodingKey::from_rsa_pem(JWT_TEST_PRIVATE_KEY.as_bytes()).unwrap();
     let user = "integration.user@ledgerbridge-sim.example";
-    let (status, body) = token(&api, &[("grant_type", JWT_BEARER), ("assertion", &assertion(&key, user, 120))]).await;
+    let (status, body) = token(
+        &api,
+        &[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &assertion(&key, user, 120)),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_salesforce_token(&api, &body);
     assert!(body.get("refresh_token").is_none());
-    assert_eq!(rest_status(&api, body["access_token"].as_str().unwrap()).await, 200);
+    assert_eq!(
+        rest_status(&api, body["access_token"].as_str().unwrap()).await,
+        200
+    );
 
     for (a, why) in [
         (assertion(&key, "stranger@example.com", 120), "unknown user"),
@@ -198,30 +269,72 @@ async fn jwt_bearer_flow_with_the_test_key() {
 #[tokio::test]
 async fn sessions_expire_after_the_scaled_timeout_and_revoke() {
     // two hours scaled to 100 ms
-    let api = start(SimOptions { rate_scale: 72_000.0, ..opts(0) }).await;
+    let api = start(SimOptions {
+        rate_scale: 72_000.0,
+        ..opts(0)
+    })
+    .await;
     let key = jsonwebtoken::EncodingKey::from_rsa_pem(JWT_TEST_PRIVATE_KEY.as_bytes()).unwrap();
     let user = "integration.user@ledgerbridge-sim.example";
-    let (_, body) = token(&api, &[("grant_type", JWT_BEARER), ("assertion", &assertion(&key, user, 120))]).await;
+    let (_, body) = token(
+        &api,
+        &[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &assertion(&key, user, 120)),
+        ],
+    )
+    .await;
     let access = body["access_token"].as_str().unwrap().to_string();
     let mut expired = None;
     for _ in 0..100_000 {
-        let a = api.call_as(Method::GET, &format!("{V}/limits"), None, Some(&access), &[]).await;
+        let a = api
+            .call_as(
+                Method::GET,
+                &format!("{V}/limits"),
+                None,
+                Some(&access),
+                &[],
+            )
+            .await;
         if a.status == 401 {
             expired = Some(a);
             break;
         }
     }
-    error_code(&expired.expect("the session expires"), 401, "INVALID_SESSION_ID");
+    error_code(
+        &expired.expect("the session expires"),
+        401,
+        "INVALID_SESSION_ID",
+    );
 
     // revocation ends a session at once
     let api = start(opts(0)).await;
-    let (_, body) = token(&api, &[("grant_type", JWT_BEARER), ("assertion", &assertion(&key, user, 120))]).await;
+    let (_, body) = token(
+        &api,
+        &[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &assertion(&key, user, 120)),
+        ],
+    )
+    .await;
     let access = body["access_token"].as_str().unwrap().to_string();
     assert_eq!(rest_status(&api, &access).await, 200);
-    let r = api.http.post(api.url("/services/oauth2/revoke")).form(&[("token", access.as_str())]).send().await.unwrap();
+    let r = api
+        .http
+        .post(api.url("/services/oauth2/revoke"))
+        .form(&[("token", access.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(rest_status(&api, &access).await, 401);
-    let r = api.http.post(api.url("/services/oauth2/revoke")).form(&[("token", "unknown")]).send().await.unwrap();
+    let r = api
+        .http
+        .post(api.url("/services/oauth2/revoke"))
+        .form(&[("token", "unknown")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 }
 
@@ -270,7 +383,11 @@ async fn outbound_messages_are_resent_until_acknowledged() {
     .await;
     let id = api.handle.ids("Opportunity")[0].clone();
     let a = api
-        .call(Method::PATCH, &format!("{V}/sobjects/Opportunity/{id}"), Some(json!({"Description": "changed"})))
+        .call(
+            Method::PATCH,
+            &format!("{V}/sobjects/Opportunity/{id}"),
+            Some(json!({"Description": "changed"})),
+        )
         .await;
     assert_eq!(a.status, 204);
     for _ in 0..2_000_000 {
@@ -282,9 +399,15 @@ async fn outbound_messages_are_resent_until_acknowledged() {
     assert_eq!(api.handle.outbound_acknowledged(), 1);
     let bodies = got.lock().unwrap().clone();
     assert_eq!(bodies.len(), 4, "a 500, two Ack false, then the Ack");
-    assert!(bodies.iter().all(|b| b == &bodies[0]), "a resend is the same message");
+    assert!(
+        bodies.iter().all(|b| b == &bodies[0]),
+        "a resend is the same message"
+    );
     let b = &bodies[0];
-    assert!(b.contains(&format!("<OrganizationId>{ORG_ID}</OrganizationId>")), "{b}");
+    assert!(
+        b.contains(&format!("<OrganizationId>{ORG_ID}</OrganizationId>")),
+        "{b}"
+    );
     assert!(b.contains(&format!("<sf:Id>{id}</sf:Id>")), "{b}");
     assert!(b.contains("<notifications xmlns=\"http://soap.sforce.com/2005/09/outbound\">"));
     assert_eq!(api.handle.stats()["outbound_acknowledged"], 1);

@@ -25,18 +25,37 @@ async fn describe_every_object_with_custom_fields() {
         .map(|o| o["name"].as_str().unwrap())
         .collect();
     for o in [
-        "Account", "Contact", "Opportunity", "OpportunityLineItem", "Product2", "Pricebook2",
-        "PricebookEntry", "OpportunityContactRole", "OpportunityStage", "Task", "Event", "User",
+        "Account",
+        "Contact",
+        "Opportunity",
+        "OpportunityLineItem",
+        "Product2",
+        "Pricebook2",
+        "PricebookEntry",
+        "OpportunityContactRole",
+        "OpportunityStage",
+        "Task",
+        "Event",
+        "User",
     ] {
         assert!(names.contains(&o), "{o}");
         let d = api.get(&format!("{V}/sobjects/{o}/describe")).await;
         assert_eq!(d.status, 200, "{o}");
         assert_eq!(d.body["name"], o);
-        assert!(d.body["fields"].as_array().unwrap().iter().any(|f| f["name"] == "Id"));
+        assert!(
+            d.body["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["name"] == "Id")
+        );
         let basic = api.get(&format!("{V}/sobjects/{o}")).await;
         assert_eq!(basic.body["objectDescribe"]["name"], o);
     }
-    for (o, custom) in [("Opportunity", "Payment_Status__c"), ("Account", "Customer_Number__c")] {
+    for (o, custom) in [
+        ("Opportunity", "Payment_Status__c"),
+        ("Account", "Customer_Number__c"),
+    ] {
         let d = api.get(&format!("{V}/sobjects/{o}/describe/")).await;
         let f = d.body["fields"]
             .as_array()
@@ -82,8 +101,10 @@ async fn record_crud_with_salesforce_checks() {
         .call(
             Method::POST,
             &format!("{V}/sobjects/Opportunity"),
-            Some(json!({"Name": "New deal", "StageName": "Prospecting", "CloseDate": "2027-03-31",
-                        "AccountId": account, "Amount": 1234.56, "CurrencyIsoCode": "EUR"})),
+            Some(
+                json!({"Name": "New deal", "StageName": "Prospecting", "CloseDate": "2027-03-31",
+                        "AccountId": account, "Amount": 1234.56, "CurrencyIsoCode": "EUR"}),
+            ),
         )
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
@@ -95,40 +116,78 @@ async fn record_crud_with_salesforce_checks() {
     assert_eq!(got.body["IsClosed"], false);
     assert_eq!(got.body["Probability"].to_string(), "10.0");
     // a 15-character id reads the same record
-    let short = api.get(&format!("{V}/sobjects/Opportunity/{}", &id[..15])).await;
+    let short = api
+        .get(&format!("{V}/sobjects/Opportunity/{}", &id[..15]))
+        .await;
     assert_eq!(short.body["Id"], id.as_str());
-    let some = api.get(&format!("{V}/sobjects/Opportunity/{id}?fields=Name,Amount")).await;
+    let some = api
+        .get(&format!("{V}/sobjects/Opportunity/{id}?fields=Name,Amount"))
+        .await;
     assert_eq!(some.body.as_object().unwrap().len(), 3);
 
     let patch = api
-        .call(Method::PATCH, &format!("{V}/sobjects/Opportunity/{id}"), Some(json!({"StageName": "Closed Won"})))
+        .call(
+            Method::PATCH,
+            &format!("{V}/sobjects/Opportunity/{id}"),
+            Some(json!({"StageName": "Closed Won"})),
+        )
         .await;
     assert_eq!(patch.status, 204);
     let got = api.get(&format!("{V}/sobjects/Opportunity/{id}")).await;
-    assert_eq!((got.body["IsWon"].clone(), got.body["IsClosed"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (got.body["IsWon"].clone(), got.body["IsClosed"].clone()),
+        (json!(true), json!(true))
+    );
     assert_eq!(got.body["Probability"].to_string(), "100.0");
 
     for (body, code) in [
         (json!({"IsWon": true}), "INVALID_FIELD_FOR_INSERT_UPDATE"),
         (json!({"NoSuchField": 1}), "INVALID_FIELD"),
-        (json!({"StageName": "Won-ish"}), "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"),
+        (
+            json!({"StageName": "Won-ish"}),
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        ),
         (json!({"CloseDate": "next week"}), "JSON_PARSER_ERROR"),
-        (json!({"AccountId": &missing("001")}), "INVALID_CROSS_REFERENCE_KEY"),
+        (
+            json!({"AccountId": &missing("001")}),
+            "INVALID_CROSS_REFERENCE_KEY",
+        ),
         (json!({"Name": null}), "REQUIRED_FIELD_MISSING"),
     ] {
-        let a = api.call(Method::PATCH, &format!("{V}/sobjects/Opportunity/{id}"), Some(body.clone())).await;
+        let a = api
+            .call(
+                Method::PATCH,
+                &format!("{V}/sobjects/Opportunity/{id}"),
+                Some(body.clone()),
+            )
+            .await;
         error_code(&a, 400, code);
     }
     let a = api
-        .call(Method::POST, &format!("{V}/sobjects/Opportunity"), Some(json!({"Name": "x"})))
+        .call(
+            Method::POST,
+            &format!("{V}/sobjects/Opportunity"),
+            Some(json!({"Name": "x"})),
+        )
         .await;
     let msg = error_code(&a, 400, "REQUIRED_FIELD_MISSING");
-    assert!(msg.contains("StageName") && msg.contains("CloseDate"), "{msg}");
-    let a = api.get(&format!("{V}/sobjects/Opportunity/{}", missing("006"))).await;
+    assert!(
+        msg.contains("StageName") && msg.contains("CloseDate"),
+        "{msg}"
+    );
+    let a = api
+        .get(&format!("{V}/sobjects/Opportunity/{}", missing("006")))
+        .await;
     error_code(&a, 404, "NOT_FOUND");
     let a = api.get(&format!("{V}/sobjects/Opportunity/garbage")).await;
     error_code(&a, 400, "MALFORMED_ID");
-    let a = api.call(Method::DELETE, &format!("{V}/sobjects/Opportunity/{id}"), None).await;
+    let a = api
+        .call(
+            Method::DELETE,
+            &format!("{V}/sobjects/Opportunity/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(a.status, 204);
     let a = api.get(&format!("{V}/sobjects/Opportunity/{id}")).await;
     error_code(&a, 404, "ENTITY_IS_DELETED");
@@ -157,10 +216,15 @@ async fn line_item_changes_roll_up_into_the_amount_exactly() {
         )
         .await;
     assert_eq!(a.status, 204, "{:?}", a.body);
-    let got = api.get(&format!("{V}/sobjects/OpportunityLineItem/{line}")).await;
+    let got = api
+        .get(&format!("{V}/sobjects/OpportunityLineItem/{line}"))
+        .await;
     assert_eq!(got.body["TotalPrice"].to_string(), "0.3");
     let after = api
-        .get(&format!("{V}/sobjects/Opportunity/{}", opp["Id"].as_str().unwrap()))
+        .get(&format!(
+            "{V}/sobjects/Opportunity/{}",
+            opp["Id"].as_str().unwrap()
+        ))
         .await;
     let sum: Decimal = api
         .query(&format!(
@@ -184,21 +248,38 @@ async fn updated_and_deleted_windows() {
     let ids = api.handle.ids("Account");
     let start = chrono::Utc::now() - chrono::Duration::minutes(2);
     let a = api
-        .call(Method::PATCH, &format!("{V}/sobjects/Account/{}", ids[0]), Some(json!({"Phone": "+44 20 0000"})))
+        .call(
+            Method::PATCH,
+            &format!("{V}/sobjects/Account/{}", ids[0]),
+            Some(json!({"Phone": "+44 20 0000"})),
+        )
         .await;
     assert_eq!(a.status, 204);
-    let a = api.call(Method::DELETE, &format!("{V}/sobjects/Account/{}", ids[1]), None).await;
+    let a = api
+        .call(
+            Method::DELETE,
+            &format!("{V}/sobjects/Account/{}", ids[1]),
+            None,
+        )
+        .await;
     assert_eq!(a.status, 204);
     let end = chrono::Utc::now() + chrono::Duration::minutes(2);
     let enc = |t: chrono::DateTime<chrono::Utc>| -> String {
-        url::form_urlencoded::byte_serialize(t.format("%Y-%m-%dT%H:%M:%S+00:00").to_string().as_bytes()).collect()
+        url::form_urlencoded::byte_serialize(
+            t.format("%Y-%m-%dT%H:%M:%S+00:00").to_string().as_bytes(),
+        )
+        .collect()
     };
     let window = format!("start={}&end={}", enc(start), enc(end));
-    let up = api.get(&format!("{V}/sobjects/Account/updated/?{window}")).await;
+    let up = api
+        .get(&format!("{V}/sobjects/Account/updated/?{window}"))
+        .await;
     assert_eq!(up.status, 200, "{:?}", up.body);
     assert_eq!(up.body["ids"], json!([ids[0]]), "{window} {:?}", up.body);
     assert!(up.body["latestDateCovered"].is_string());
-    let del = api.get(&format!("{V}/sobjects/Account/deleted/?{window}")).await;
+    let del = api
+        .get(&format!("{V}/sobjects/Account/deleted/?{window}"))
+        .await;
     assert_eq!(del.status, 200, "{:?}", del.body);
     assert_eq!(del.body["deletedRecords"][0]["id"], ids[1].as_str());
     assert!(del.body["deletedRecords"][0]["deletedDate"].is_string());
@@ -206,14 +287,27 @@ async fn updated_and_deleted_windows() {
     // windows that reach too far back, run backwards or lack a bound
     let old = chrono::Utc::now() - chrono::Duration::days(31);
     let a = api
-        .get(&format!("{V}/sobjects/Account/updated/?start={}&end={}", enc(old), enc(end)))
+        .get(&format!(
+            "{V}/sobjects/Account/updated/?start={}&end={}",
+            enc(old),
+            enc(end)
+        ))
         .await;
     error_code(&a, 400, "INVALID_REPLICATION_DATE");
     let a = api
-        .get(&format!("{V}/sobjects/Account/updated/?start={}&end={}", enc(end), enc(start)))
+        .get(&format!(
+            "{V}/sobjects/Account/updated/?start={}&end={}",
+            enc(end),
+            enc(start)
+        ))
         .await;
     error_code(&a, 400, "INVALID_REPLICATION_DATE");
-    let a = api.get(&format!("{V}/sobjects/Account/deleted/?start={}", enc(start))).await;
+    let a = api
+        .get(&format!(
+            "{V}/sobjects/Account/deleted/?start={}",
+            enc(start)
+        ))
+        .await;
     error_code(&a, 400, "MISSING_ARGUMENT");
 }
 
@@ -227,17 +321,28 @@ async fn collections_update_with_per_record_errors() {
         {"attributes": {"type": "Opportunity"}, "Description": "no id"},
         {"attributes": {"type": "Account"}, "id": api.handle.ids("Account")[0], "Name": "Renamed"},
     ]});
-    let a = api.call(Method::PATCH, &format!("{V}/composite/sobjects"), Some(body)).await;
+    let a = api
+        .call(
+            Method::PATCH,
+            &format!("{V}/composite/sobjects"),
+            Some(body),
+        )
+        .await;
     assert_eq!(a.status, 200, "{:?}", a.body);
     let r = a.body.as_array().unwrap();
     assert_eq!(r[0], json!({"id": ids[0], "success": true, "errors": []}));
     assert_eq!(r[1]["success"], false);
     assert_eq!(r[1]["id"], ids[1].as_str());
-    assert_eq!(r[1]["errors"][0]["statusCode"], "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+    assert_eq!(
+        r[1]["errors"][0]["statusCode"],
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
     assert_eq!(r[1]["errors"][0]["fields"], json!(["StageName"]));
     assert_eq!(r[2]["errors"][0]["statusCode"], "MISSING_ARGUMENT");
     assert_eq!(r[3]["success"], true);
-    let got = api.get(&format!("{V}/sobjects/Opportunity/{}", ids[0])).await;
+    let got = api
+        .get(&format!("{V}/sobjects/Opportunity/{}", ids[0]))
+        .await;
     assert_eq!(got.body["Description"], "first");
 }
 
@@ -250,11 +355,20 @@ async fn collections_all_or_none_rolls_everything_back() {
         {"attributes": {"type": "Opportunity"}, "id": ids[0], "Description": "kept?"},
         {"attributes": {"type": "Opportunity"}, "id": ids[1], "Amount": "not money"},
     ]});
-    let a = api.call(Method::PATCH, &format!("{V}/composite/sobjects"), Some(body)).await;
+    let a = api
+        .call(
+            Method::PATCH,
+            &format!("{V}/composite/sobjects"),
+            Some(body),
+        )
+        .await;
     assert_eq!(a.status, 200);
     let r = a.body.as_array().unwrap();
     assert_eq!(r[0]["success"], false);
-    assert_eq!(r[0]["errors"][0]["statusCode"], "ALL_OR_NONE_OPERATION_ROLLED_BACK");
+    assert_eq!(
+        r[0]["errors"][0]["statusCode"],
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    );
     assert_eq!(r[1]["errors"][0]["statusCode"], "JSON_PARSER_ERROR");
     assert_eq!(api.handle.export(), before, "nothing changed");
 
@@ -263,7 +377,9 @@ async fn collections_all_or_none_rolls_everything_back() {
         {"attributes": {"type": "Account"}, "Name": "A"},
         {"attributes": {"type": "Account"}},
     ]});
-    let a = api.call(Method::POST, &format!("{V}/composite/sobjects"), Some(body)).await;
+    let a = api
+        .call(Method::POST, &format!("{V}/composite/sobjects"), Some(body))
+        .await;
     let r = a.body.as_array().unwrap();
     assert!(r[0].get("id").is_none());
     assert_eq!(r[1]["errors"][0]["statusCode"], "REQUIRED_FIELD_MISSING");
@@ -272,7 +388,9 @@ async fn collections_all_or_none_rolls_everything_back() {
     let body = json!({"allOrNone": false, "records": [
         {"attributes": {"type": "Account"}, "Name": "A"},
     ]});
-    let a = api.call(Method::POST, &format!("{V}/composite/sobjects"), Some(body)).await;
+    let a = api
+        .call(Method::POST, &format!("{V}/composite/sobjects"), Some(body))
+        .await;
     assert!(a.body[0]["id"].as_str().unwrap().starts_with("001"));
 }
 
@@ -282,14 +400,29 @@ async fn collections_take_at_most_200_records() {
     let id = api.handle.ids("Account")[0].clone();
     let rec = json!({"attributes": {"type": "Account"}, "id": id, "Description": "x"});
     let ok = json!({"records": vec![rec.clone(); 200]});
-    let a = api.call(Method::PATCH, &format!("{V}/composite/sobjects"), Some(ok)).await;
+    let a = api
+        .call(Method::PATCH, &format!("{V}/composite/sobjects"), Some(ok))
+        .await;
     assert_eq!(a.status, 200);
     assert_eq!(a.body.as_array().unwrap().len(), 200);
     let too_many = json!({"records": vec![rec; 201]});
-    let a = api.call(Method::PATCH, &format!("{V}/composite/sobjects"), Some(too_many)).await;
+    let a = api
+        .call(
+            Method::PATCH,
+            &format!("{V}/composite/sobjects"),
+            Some(too_many),
+        )
+        .await;
     error_code(&a, 400, "EXCEEDED_ID_LIMIT");
     let a = api
-        .call(Method::DELETE, &format!("{V}/composite/sobjects?ids={id},{}&allOrNone=false", missing("001")), None)
+        .call(
+            Method::DELETE,
+            &format!(
+                "{V}/composite/sobjects?ids={id},{}&allOrNone=false",
+                missing("001")
+            ),
+            None,
+        )
         .await;
     assert_eq!(a.body[0]["success"], true);
     assert_eq!(a.body[1]["errors"][0]["statusCode"], "NOT_FOUND");

@@ -80,10 +80,16 @@ pub fn coerce(field: &Field, v: &Value) -> Result<FieldValue, SfError> {
                 )
                 .on(field.name));
             }
-            if kind == FieldType::Picklist && field.restricted && !field.picklist.contains(&s.as_str()) {
+            if kind == FieldType::Picklist
+                && field.restricted
+                && !field.picklist.contains(&s.as_str())
+            {
                 return Err(SfError::new(
                     "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                    format!("{}: bad value for restricted picklist field: {s}", field.label),
+                    format!(
+                        "{}: bad value for restricted picklist field: {s}",
+                        field.label
+                    ),
                 )
                 .on(field.name));
             }
@@ -143,10 +149,7 @@ fn reference(field: &Field, s: &str) -> Result<FieldValue, SfError> {
     if !right_type {
         return Err(SfError::new(
             "FIELD_INTEGRITY_EXCEPTION",
-            format!(
-                "{}: id value of incorrect type: {s}",
-                field.label
-            ),
+            format!("{}: id value of incorrect type: {s}", field.label),
         )
         .on(field.name));
     }
@@ -167,9 +170,18 @@ mod tests {
     #[test]
     fn money_arrives_exactly() {
         let amount = field("Opportunity", "Amount");
-        assert_eq!(coerce(amount, &json!(0.1)).unwrap(), FieldValue::Number(dec!(0.1)));
-        assert_eq!(coerce(amount, &json!("1234.56")).unwrap(), FieldValue::Number(dec!(1234.56)));
-        assert_eq!(coerce(amount, &json!(true)).unwrap_err().code, "JSON_PARSER_ERROR");
+        assert_eq!(
+            coerce(amount, &json!(0.1)).unwrap(),
+            FieldValue::Number(dec!(0.1))
+        );
+        assert_eq!(
+            coerce(amount, &json!("1234.56")).unwrap(),
+            FieldValue::Number(dec!(1234.56))
+        );
+        assert_eq!(
+            coerce(amount, &json!(true)).unwrap_err().code,
+            "JSON_PARSER_ERROR"
+        );
     }
 
     #[test]
@@ -184,7 +196,10 @@ mod tests {
     #[test]
     fn references_must_be_ids_of_the_right_object() {
         let account = field("Opportunity", "AccountId");
-        assert_eq!(coerce(account, &json!("nope")).unwrap_err().code, "MALFORMED_ID");
+        assert_eq!(
+            coerce(account, &json!("nope")).unwrap_err().code,
+            "MALFORMED_ID"
+        );
         let contact_id = ids::make("003", 1);
         assert_eq!(
             coerce(account, &json!(contact_id)).unwrap_err().code,

@@ -27,7 +27,9 @@ pub const MAX_CHUNKS: usize = 10;
 fn too_many() -> ApiError {
     ApiError::bad_request(
         "EXCEEDED_ID_LIMIT",
-        format!("record limit reached. cannot submit more than {MAX_RECORDS} records into this call"),
+        format!(
+            "record limit reached. cannot submit more than {MAX_RECORDS} records into this call"
+        ),
     )
 }
 
@@ -52,7 +54,9 @@ fn parse(bytes: &[u8]) -> ApiResult<Request> {
             .iter()
             .map(|r| match r {
                 Value::Object(m) => Ok(m.clone()),
-                _ => Err(ApiError::json_parse("Cannot deserialize instance of SObject from a non-object value")),
+                _ => Err(ApiError::json_parse(
+                    "Cannot deserialize instance of SObject from a non-object value",
+                )),
             })
             .collect::<ApiResult<Vec<_>>>()?,
         _ => {
@@ -67,13 +71,19 @@ fn parse(bytes: &[u8]) -> ApiResult<Request> {
     }
     let types: Vec<Option<&str>> = records
         .iter()
-        .map(|r| r.get("attributes").and_then(|a| a.get("type")).and_then(Value::as_str))
+        .map(|r| {
+            r.get("attributes")
+                .and_then(|a| a.get("type"))
+                .and_then(Value::as_str)
+        })
         .collect();
     let chunks = types.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!types.is_empty());
     if chunks > MAX_CHUNKS {
         return Err(ApiError::bad_request(
             "INVALID_BATCH_REQUEST",
-            format!("Cannot have more than {MAX_CHUNKS} chunks in a single operation. Please rearrange the data to reduce chunking."),
+            format!(
+                "Cannot have more than {MAX_CHUNKS} chunks in a single operation. Please rearrange the data to reduce chunking."
+            ),
         ));
     }
     Ok(Request {
@@ -170,7 +180,12 @@ fn apply(sim: &Sim, req: Request, op: Op) -> Vec<Value> {
 
 type Outcome = Result<(String, Vec<Change>), (Option<String>, SfError)>;
 
-fn one(db: &mut Db, r: &Map<String, Value>, op: &Op, now: chrono::DateTime<chrono::Utc>) -> Outcome {
+fn one(
+    db: &mut Db,
+    r: &Map<String, Value>,
+    op: &Op,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Outcome {
     let id = id_of(r);
     let def = type_of(r).map_err(|e| (id.clone(), e))?;
     match op {
@@ -190,7 +205,9 @@ fn one(db: &mut Db, r: &Map<String, Value>, op: &Op, now: chrono::DateTime<chron
                     SfError::new("MISSING_ARGUMENT", "Id not specified in an update call").on("Id"),
                 ));
             };
-            let changes = db.update(def, &id, r, now).map_err(|e| (Some(id.clone()), e))?;
+            let changes = db
+                .update(def, &id, r, now)
+                .map_err(|e| (Some(id.clone()), e))?;
             let canonical = changes.first().map_or(id, |c| c.id.clone());
             Ok((canonical, changes))
         }
@@ -296,9 +313,17 @@ pub async fn retrieve(
         return ApiError::unknown_object(&object).into_response();
     };
     let Some(fields) = p.fields.filter(|f| !f.trim().is_empty()) else {
-        return ApiError::bad_request("MISSING_ARGUMENT", "fields parameter is required").into_response();
+        return ApiError::bad_request("MISSING_ARGUMENT", "fields parameter is required")
+            .into_response();
     };
-    let ids: Vec<&str> = p.ids.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let ids: Vec<&str> = p
+        .ids
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     if ids.len() > 2000 {
         return too_many().into_response();
     }
@@ -309,10 +334,12 @@ pub async fn retrieve(
             .and_then(|n| db.table(def.name).get(&n))
             .filter(|r| !r.is_deleted());
         match rec {
-            Some(r) => match super::sobjects::record_json(def, r, Some(&fields), &version.label()) {
-                Ok(v) => out.push(v),
-                Err(e) => return e.into_response(),
-            },
+            Some(r) => {
+                match super::sobjects::record_json(def, r, Some(&fields), &version.label()) {
+                    Ok(v) => out.push(v),
+                    Err(e) => return e.into_response(),
+                }
+            }
             None => out.push(Value::Null),
         }
     }

@@ -114,7 +114,10 @@ mod tests {
 
     #[test]
     fn locators_split_at_the_last_dash() {
-        assert_eq!(parse_locator("01gDn0000000001AAA-2000"), Some(("01gDn0000000001AAA", 2000)));
+        assert_eq!(
+            parse_locator("01gDn0000000001AAA-2000"),
+            Some(("01gDn0000000001AAA", 2000))
+        );
         assert_eq!(parse_locator("01gDn0000000001AAA"), None);
     }
 }

@@ -140,7 +140,10 @@ pub fn describe(o: &ObjectDef, version: &str) -> Value {
     );
     m.insert("searchLayoutable".into(), json!(true));
     m.insert("sobjectDescribeOption".into(), json!("FULL"));
-    m.insert("supportedScopes".into(), json!([{"label": "All", "name": "everything"}]));
+    m.insert(
+        "supportedScopes".into(),
+        json!([{"label": "All", "name": "everything"}]),
+    );
     v
 }
 
@@ -172,7 +175,10 @@ mod tests {
         assert_eq!(amount["type"], "currency");
         assert_eq!(amount["soapType"], "xsd:double");
         let rels = d["childRelationships"].as_array().unwrap();
-        assert!(rels.iter().any(|r| r["relationshipName"] == "OpportunityLineItems"));
+        assert!(
+            rels.iter()
+                .any(|r| r["relationshipName"] == "OpportunityLineItems")
+        );
         assert_eq!(d["keyPrefix"], "006");
     }
 }

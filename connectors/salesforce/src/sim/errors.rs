@@ -74,7 +74,9 @@ impl ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
-            format!("The requested resource does not exist: sObject type '{name}' is not supported."),
+            format!(
+                "The requested resource does not exist: sObject type '{name}' is not supported."
+            ),
         )
     }
 
@@ -141,7 +143,11 @@ mod tests {
 
     #[test]
     fn rest_and_record_shapes() {
-        let e = SfError::new("REQUIRED_FIELD_MISSING", "Required fields are missing: [Name]").on("Name");
+        let e = SfError::new(
+            "REQUIRED_FIELD_MISSING",
+            "Required fields are missing: [Name]",
+        )
+        .on("Name");
         assert_eq!(
             e.rest_json(),
             json!({"message": "Required fields are missing: [Name]", "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["Name"]})

@@ -132,7 +132,10 @@ impl Sim {
             let Some(r) = db.by_id(&c.id).filter(|r| !r.is_deleted()) else {
                 continue;
             };
-            let stamp = r.modstamp().map(|t| value::datetime_iso(&t)).unwrap_or_default();
+            let stamp = r
+                .modstamp()
+                .map(|t| value::datetime_iso(&t))
+                .unwrap_or_default();
             out.send(c.object, c.id, stamp);
         }
     }
@@ -181,10 +184,7 @@ pub fn router_with(opts: SimOptions, org: OrgSettings) -> (Router, SimHandle) {
     seed::seed(&mut db, opts.deals, opts.seed);
     let sim = Arc::new(Sim {
         gate: Gate::new(&opts, RateLimits::new(&opts), oauth::token_rules()),
-        usage: limits::ApiUsage::new(
-            org.api_allocation,
-            opts.scaled(Duration::from_secs(86_400)),
-        ),
+        usage: limits::ApiUsage::new(org.api_allocation, opts.scaled(Duration::from_secs(86_400))),
         cursors: Mutex::new(cursors::Cursors::new(opts.scaled(cursors::IDLE_TIMEOUT))),
         db: RwLock::new(db),
         last_ms: AtomicI64::new(0),

@@ -48,7 +48,6 @@ pub fn token_rules() -> TokenRules {
         rotation: Rotation::Never,
         access_prefix: "00DDn0000000001!",
         refresh_prefix: "5Aep861",
-        ..TokenRules::default()
     }
 }
 
@@ -59,7 +58,11 @@ fn ms_now() -> String {
 impl Sim {
     /// The identity URL of the integration user.
     pub fn identity_url(&self) -> String {
-        format!("{}/id/{ORG_ID}/{}", self.base_url(), super::store::api_user_id())
+        format!(
+            "{}/id/{ORG_ID}/{}",
+            self.base_url(),
+            super::store::api_user_id()
+        )
     }
 
     /// The token response for an issued session; `with_refresh` is false for
@@ -67,7 +70,10 @@ impl Sim {
     fn salesforce_token_body(&self, issued: &Issued, with_refresh: bool) -> Value {
         let id = self.identity_url();
         let issued_at = ms_now();
-        let mac = hmac_sha256(CONSUMER_SECRET.as_bytes(), &[id.as_bytes(), issued_at.as_bytes()]);
+        let mac = hmac_sha256(
+            CONSUMER_SECRET.as_bytes(),
+            &[id.as_bytes(), issued_at.as_bytes()],
+        );
         let signature = base64::engine::general_purpose::STANDARD.encode(mac);
         let mut body = json!({
             "access_token": issued.access_token,
@@ -110,12 +116,22 @@ impl OAuthWire for Sim {
 
     fn token_error(&self, e: OAuthError) -> Response {
         let (error, description) = match e {
-            OAuthError::InvalidClient => ("invalid_client", "invalid client credentials".to_string()),
+            OAuthError::InvalidClient => {
+                ("invalid_client", "invalid client credentials".to_string())
+            }
             OAuthError::UnknownCode => ("invalid_grant", "invalid authorization code".to_string()),
             OAuthError::PkceMismatch => ("invalid_grant", "invalid code verifier".to_string()),
-            OAuthError::RedirectMismatch => ("redirect_uri_mismatch", "redirect_uri must match configuration".to_string()),
-            OAuthError::UnknownRefreshToken => ("invalid_grant", "expired access/refresh token".to_string()),
-            OAuthError::UnsupportedGrantType => ("unsupported_grant_type", "grant type not supported".to_string()),
+            OAuthError::RedirectMismatch => (
+                "redirect_uri_mismatch",
+                "redirect_uri must match configuration".to_string(),
+            ),
+            OAuthError::UnknownRefreshToken => {
+                ("invalid_grant", "expired access/refresh token".to_string())
+            }
+            OAuthError::UnsupportedGrantType => (
+                "unsupported_grant_type",
+                "grant type not supported".to_string(),
+            ),
             other => (other.code(), other.description()),
         };
         oauth_error(StatusCode::BAD_REQUEST, error, &description)
@@ -172,7 +188,9 @@ fn jwt_bearer(sim: &Sim, form: &HashMap<String, String>) -> Response {
         Ok(t) => t.claims,
         Err(e) => {
             return match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => invalid("expired authorization code"),
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    invalid("expired authorization code")
+                }
                 jsonwebtoken::errors::ErrorKind::InvalidAudience => invalid("audience is invalid"),
                 _ => invalid("invalid assertion"),
             };
@@ -202,7 +220,11 @@ fn jwt_bearer(sim: &Sim, form: &HashMap<String, String>) -> Response {
 }
 
 /// `POST /services/oauth2/token`
-pub async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, RawForm(body): RawForm) -> Response {
+pub async fn token(
+    State(sim): State<Arc<Sim>>,
+    headers: HeaderMap,
+    RawForm(body): RawForm,
+) -> Response {
     let form = form_of(&body);
     if form.get("grant_type").map(String::as_str) == Some(JWT_BEARER) {
         return jwt_bearer(&sim, &form);
@@ -212,7 +234,8 @@ pub async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, RawForm(body
     match exchange(&sim.gate.tokens, &rules, &client, &form) {
         Ok(issued) => {
             // the code exchange brings a refresh token; a refresh does not
-            let with_refresh = form.get("grant_type").map(String::as_str) == Some("authorization_code");
+            let with_refresh =
+                form.get("grant_type").map(String::as_str) == Some("authorization_code");
             (
                 [(header::CACHE_CONTROL, "no-store")],
                 Json(sim.salesforce_token_body(&issued, with_refresh)),

@@ -14,8 +14,8 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use ledgerbridge_sdk::sim::{Batch, DeliveryPlan, SimOptions, WebhookQueue, WebhookWire};
 
-use super::ids;
 use super::ORG_ID;
+use super::ids;
 
 /// Objects with an outbound message action in the simulated org.
 pub const NOTIFIED: [&str; 6] = [
@@ -89,7 +89,10 @@ impl WebhookWire for OutboundWire {
         vec![
             ("content-type".into(), "text/xml; charset=utf-8".into()),
             ("soapaction".into(), "\"\"".into()),
-            ("user-agent".into(), "Salesforce - Outbound Notification".into()),
+            (
+                "user-agent".into(),
+                "Salesforce - Outbound Notification".into(),
+            ),
         ]
     }
 
@@ -107,9 +110,12 @@ pub fn acknowledges(body: &[u8]) -> bool {
     let mut rest = text.as_ref();
     while let Some(i) = rest.find("Ack>") {
         let before = &rest[..i];
-        let opening = before
-            .rfind('<')
-            .is_some_and(|lt| !before[lt..].contains('/') && before[lt + 1..].chars().all(|c| c.is_alphanumeric() || c == ':'));
+        let opening = before.rfind('<').is_some_and(|lt| {
+            !before[lt..].contains('/')
+                && before[lt + 1..]
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == ':')
+        });
         rest = &rest[i + 4..];
         if opening && rest.trim_start().to_ascii_lowercase().starts_with("true<") {
             return true;

@@ -63,7 +63,10 @@ fn page(
             Some(id) => id,
             None => sim.cursors.lock().unwrap().open(rows.clone(), size),
         };
-        body["nextRecordsUrl"] = json!(format!("/services/data/{}/query/{id}-{end}", version.label()));
+        body["nextRecordsUrl"] = json!(format!(
+            "/services/data/{}/query/{id}-{end}",
+            version.label()
+        ));
     } else if let Some(id) = cursor {
         sim.cursors.lock().unwrap().close(&id);
     }
@@ -81,7 +84,9 @@ fn execute(
         .q
         .as_deref()
         .filter(|q| !q.trim().is_empty())
-        .ok_or_else(|| ApiError::bad_request("MALFORMED_QUERY", "A query string has to be specified"))?;
+        .ok_or_else(|| {
+            ApiError::bad_request("MALFORMED_QUERY", "A query string has to be specified")
+        })?;
     let parsed = soql::parse(q)?;
     let plan = plan::plan(q, &parsed)?;
     let rows = {
@@ -130,9 +135,8 @@ pub async fn more(
     Path((_, locator)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let invalid = || {
-        ApiError::bad_request("INVALID_QUERY_LOCATOR", "invalid query locator").into_response()
-    };
+    let invalid =
+        || ApiError::bad_request("INVALID_QUERY_LOCATOR", "invalid query locator").into_response();
     let Some((id, offset)) = parse_locator(&locator) else {
         return invalid();
     };

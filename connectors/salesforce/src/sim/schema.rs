@@ -134,10 +134,9 @@ impl ObjectDef {
 
     /// The reference field whose relationship name is `rel` (`Account` → `AccountId`).
     pub fn relationship(&self, rel: &str) -> Option<&Field> {
-        self.fields.iter().find(|f| {
-            f.relationship
-                .is_some_and(|r| r.eq_ignore_ascii_case(rel))
-        })
+        self.fields
+            .iter()
+            .find(|f| f.relationship.is_some_and(|r| r.eq_ignore_ascii_case(rel)))
     }
 
     pub fn child(&self, rel: &str) -> Option<&ChildRelationship> {
@@ -278,7 +277,11 @@ fn system_fields(owner: bool) -> Vec<Field> {
     let mut v = vec![
         id,
         read_only(required(typed("IsDeleted", "Deleted", FieldType::Boolean))),
-        read_only(required(typed("CreatedDate", "Created Date", FieldType::DateTime))),
+        read_only(required(typed(
+            "CreatedDate",
+            "Created Date",
+            FieldType::DateTime,
+        ))),
         read_only(required(reference(
             "CreatedById",
             "Created By ID",
@@ -303,7 +306,12 @@ fn system_fields(owner: bool) -> Vec<Field> {
         ))),
     ];
     if owner {
-        v.push(required(reference("OwnerId", "Owner ID", &["User"], "Owner")));
+        v.push(required(reference(
+            "OwnerId",
+            "Owner ID",
+            &["User"],
+            "Owner",
+        )));
     }
     v
 }
@@ -505,10 +513,20 @@ fn build() -> Vec<ObjectDef> {
                 text("ProductCode", "Product Code"),
                 typed("Description", "Product Description", Textarea),
                 typed("IsActive", "Active", Boolean),
-                picklist("Family", "Product Family", &["Licence", "Service", "Hardware"], false),
+                picklist(
+                    "Family",
+                    "Product Family",
+                    &["Licence", "Service", "Hardware"],
+                    false,
+                ),
                 currency_iso(),
             ],
-            vec![child("PricebookEntries", "PricebookEntry", "Product2Id", true)],
+            vec![child(
+                "PricebookEntries",
+                "PricebookEntry",
+                "Product2Id",
+                true,
+            )],
         ),
         object(
             "Pricebook2",
@@ -522,7 +540,12 @@ fn build() -> Vec<ObjectDef> {
                 read_only(typed("IsStandard", "Is Standard Price Book", Boolean)),
                 typed("Description", "Description", Textarea),
             ],
-            vec![child("PricebookEntries", "PricebookEntry", "Pricebook2Id", true)],
+            vec![child(
+                "PricebookEntries",
+                "PricebookEntry",
+                "Pricebook2Id",
+                true,
+            )],
         ),
         object(
             "PricebookEntry",
@@ -532,8 +555,18 @@ fn build() -> Vec<ObjectDef> {
             false,
             vec![
                 read_only(name_field(text("Name", "Product Name"))),
-                required(reference("Pricebook2Id", "Price Book ID", &["Pricebook2"], "Pricebook2")),
-                required(reference("Product2Id", "Product ID", &["Product2"], "Product2")),
+                required(reference(
+                    "Pricebook2Id",
+                    "Price Book ID",
+                    &["Pricebook2"],
+                    "Pricebook2",
+                )),
+                required(reference(
+                    "Product2Id",
+                    "Product ID",
+                    &["Product2"],
+                    "Product2",
+                )),
                 required(typed("UnitPrice", "List Price", Currency)),
                 typed("IsActive", "Active", Boolean),
                 typed("UseStandardPrice", "Use Standard Price", Boolean),
@@ -559,13 +592,24 @@ fn build() -> Vec<ObjectDef> {
                 picklist(
                     "Type",
                     "Opportunity Type",
-                    &["Existing Customer - Upgrade", "Existing Customer - Replacement", "Existing Customer - Downgrade", "New Customer"],
+                    &[
+                        "Existing Customer - Upgrade",
+                        "Existing Customer - Replacement",
+                        "Existing Customer - Downgrade",
+                        "New Customer",
+                    ],
                     false,
                 ),
                 picklist(
                     "LeadSource",
                     "Lead Source",
-                    &["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"],
+                    &[
+                        "Web",
+                        "Phone Inquiry",
+                        "Partner Referral",
+                        "Purchased List",
+                        "Other",
+                    ],
                     false,
                 ),
                 read_only(required(typed("IsClosed", "Closed", Boolean))),
@@ -576,7 +620,12 @@ fn build() -> Vec<ObjectDef> {
                     &["Omitted", "Pipeline", "BestCase", "Commit", "Closed"],
                     true,
                 )),
-                reference("Pricebook2Id", "Price Book ID", &["Pricebook2"], "Pricebook2"),
+                reference(
+                    "Pricebook2Id",
+                    "Price Book ID",
+                    &["Pricebook2"],
+                    "Pricebook2",
+                ),
                 currency_iso(),
                 external(text("Invoice_Number__c", "Invoice Number")),
                 picklist(
@@ -612,9 +661,24 @@ fn build() -> Vec<ObjectDef> {
             "00k",
             false,
             vec![
-                required(reference("OpportunityId", "Opportunity ID", &["Opportunity"], "Opportunity")),
-                reference("PricebookEntryId", "Price Book Entry ID", &["PricebookEntry"], "PricebookEntry"),
-                read_only(reference("Product2Id", "Product ID", &["Product2"], "Product2")),
+                required(reference(
+                    "OpportunityId",
+                    "Opportunity ID",
+                    &["Opportunity"],
+                    "Opportunity",
+                )),
+                reference(
+                    "PricebookEntryId",
+                    "Price Book Entry ID",
+                    &["PricebookEntry"],
+                    "PricebookEntry",
+                ),
+                read_only(reference(
+                    "Product2Id",
+                    "Product ID",
+                    &["Product2"],
+                    "Product2",
+                )),
                 read_only(text("ProductCode", "Product Code")),
                 read_only(name_field(text("Name", "Opportunity Product Name"))),
                 required(typed("Quantity", "Quantity", Double)),
@@ -636,12 +700,29 @@ fn build() -> Vec<ObjectDef> {
             "00K",
             false,
             vec![
-                required(reference("OpportunityId", "Opportunity ID", &["Opportunity"], "Opportunity")),
-                required(reference("ContactId", "Contact ID", &["Contact"], "Contact")),
+                required(reference(
+                    "OpportunityId",
+                    "Opportunity ID",
+                    &["Opportunity"],
+                    "Opportunity",
+                )),
+                required(reference(
+                    "ContactId",
+                    "Contact ID",
+                    &["Contact"],
+                    "Contact",
+                )),
                 picklist(
                     "Role",
                     "Role",
-                    &["Business User", "Decision Maker", "Economic Buyer", "Evaluator", "Influencer", "Other"],
+                    &[
+                        "Business User",
+                        "Decision Maker",
+                        "Economic Buyer",
+                        "Evaluator",
+                        "Influencer",
+                        "Other",
+                    ],
                     false,
                 ),
                 typed("IsPrimary", "Primary", Boolean),
@@ -657,19 +738,40 @@ fn build() -> Vec<ObjectDef> {
             true,
             vec![
                 reference("WhoId", "Name ID", &["Contact"], "Who"),
-                reference("WhatId", "Related To ID", &["Account", "Opportunity"], "What"),
+                reference(
+                    "WhatId",
+                    "Related To ID",
+                    &["Account", "Opportunity"],
+                    "What",
+                ),
                 text("Subject", "Subject"),
                 typed("ActivityDate", "Due Date Only", Date),
                 required(picklist(
                     "Status",
                     "Status",
-                    &["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"],
+                    &[
+                        "Not Started",
+                        "In Progress",
+                        "Completed",
+                        "Waiting on someone else",
+                        "Deferred",
+                    ],
                     false,
                 )),
-                required(picklist("Priority", "Priority", &["High", "Normal", "Low"], false)),
+                required(picklist(
+                    "Priority",
+                    "Priority",
+                    &["High", "Normal", "Low"],
+                    false,
+                )),
                 read_only(typed("IsClosed", "Closed", Boolean)),
                 typed("Description", "Description", Textarea),
-                picklist("TaskSubtype", "Task Subtype", &["Task", "Email", "Call"], false),
+                picklist(
+                    "TaskSubtype",
+                    "Task Subtype",
+                    &["Task", "Email", "Call"],
+                    false,
+                ),
                 currency_iso(),
             ],
             vec![],
@@ -682,7 +784,12 @@ fn build() -> Vec<ObjectDef> {
             true,
             vec![
                 reference("WhoId", "Name ID", &["Contact"], "Who"),
-                reference("WhatId", "Related To ID", &["Account", "Opportunity"], "What"),
+                reference(
+                    "WhatId",
+                    "Related To ID",
+                    &["Account", "Opportunity"],
+                    "What",
+                ),
                 text("Subject", "Subject"),
                 text("Location", "Location"),
                 typed("StartDateTime", "Start Date Time", DateTime),
@@ -705,9 +812,7 @@ pub fn objects() -> &'static [ObjectDef] {
 
 /// An object by name, case-insensitively.
 pub fn object_def(name: &str) -> Option<&'static ObjectDef> {
-    objects()
-        .iter()
-        .find(|o| o.name.eq_ignore_ascii_case(name))
+    objects().iter().find(|o| o.name.eq_ignore_ascii_case(name))
 }
 
 /// The object an id belongs to, by its key prefix.

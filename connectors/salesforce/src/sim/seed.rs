@@ -35,8 +35,22 @@ const RATES: [(&str, u32, &str, u32); 6] = [
     ("NZD", 6, "1.66", 2),
 ];
 const WORDS: [&str; 16] = [
-    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Northwind", "Contoso", "Tyrell",
-    "Cyberdyne", "Hooli", "Vandelay", "Soylent", "Wonka", "Gringotts", "Aperture",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Northwind",
+    "Contoso",
+    "Tyrell",
+    "Cyberdyne",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Wonka",
+    "Gringotts",
+    "Aperture",
 ];
 const SUFFIXES: [&str; 5] = ["Ltd", "Inc", "GmbH", "Pty Ltd", "LLC"];
 const FIRST: [&str; 12] = [
@@ -48,7 +62,13 @@ const LAST: [&str; 12] = [
     "Allen", "Dijkstra", "Perlman", "Backus",
 ];
 const COUNTRIES: [&str; 7] = [
-    "United States", "United Kingdom", "Germany", "France", "Australia", "Japan", "New Zealand",
+    "United States",
+    "United Kingdom",
+    "Germany",
+    "France",
+    "Australia",
+    "Japan",
+    "New Zealand",
 ];
 /// Name, code, family, USD list price.
 const PRODUCTS: [(&str, &str, &str, u32); 12] = [
@@ -98,7 +118,10 @@ fn money(d: Decimal, dp: u32) -> FieldValue {
 }
 
 fn rate(currency: &str) -> (Decimal, u32) {
-    let r = RATES.iter().find(|r| r.0 == currency).expect("known currency");
+    let r = RATES
+        .iter()
+        .find(|r| r.0 == currency)
+        .expect("known currency");
     (r.2.parse().expect("rate"), r.3)
 }
 
@@ -167,7 +190,11 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
     let owners: Vec<String> = (0..USERS.len()).map(|i| id("005", i)).collect();
 
     for (i, (first, last)) in USERS.iter().enumerate() {
-        let login = format!("{}.{}@ledgerbridge-sim.example", first.to_lowercase(), last.to_lowercase());
+        let login = format!(
+            "{}.{}@ledgerbridge-sim.example",
+            first.to_lowercase(),
+            last.to_lowercase()
+        );
         db.insert_seeded(
             def("User"),
             vec![
@@ -176,7 +203,14 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
                 ("LastName", text(*last)),
                 ("Email", text(login)),
                 ("IsActive", FieldValue::Bool(true)),
-                ("Title", text(if i == 0 { "API integration" } else { "Account Executive" })),
+                (
+                    "Title",
+                    text(if i == 0 {
+                        "API integration"
+                    } else {
+                        "Account Executive"
+                    }),
+                ),
                 ("CurrencyIsoCode", text("USD")),
             ],
             year_ago,
@@ -246,12 +280,16 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
         }
     }
     let entry_of = |product: usize, currency: &str| {
-        let c = CURRENCIES.iter().position(|x| *x == currency).expect("known");
+        let c = CURRENCIES
+            .iter()
+            .position(|x| *x == currency)
+            .expect("known");
         id("01u", product * CURRENCIES.len() + c)
     };
 
     let sizes = Sizes::for_deals(deals);
-    let created = |rng: &mut StdRng| t0 - Duration::minutes(rng.random_range(60 * 24..60 * 24 * 360));
+    let created =
+        |rng: &mut StdRng| t0 - Duration::minutes(rng.random_range(60 * 24..60 * 24 * 360));
 
     let mut rng = stream(seed, "Account");
     for i in 0..sizes.accounts {
@@ -265,22 +303,69 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
         );
         let mut v = vec![
             ("Name", text(format!("{name} #{}", i + 1))),
-            ("Type", text(if rng.random_bool(0.7) { "Customer - Direct" } else { "Prospect" })),
-            ("Industry", text(pick(&mut rng, &["Banking", "Consulting", "Energy", "Manufacturing", "Retail", "Technology"]))),
-            ("BillingStreet", text(format!("{} Market Street", rng.random_range(1..400)))),
-            ("BillingCity", text(pick(&mut rng, &["Springfield", "Riverton", "Lakeside", "Hill Valley"]))),
-            ("BillingPostalCode", text(format!("{:05}", rng.random_range(1000..99999)))),
+            (
+                "Type",
+                text(if rng.random_bool(0.7) {
+                    "Customer - Direct"
+                } else {
+                    "Prospect"
+                }),
+            ),
+            (
+                "Industry",
+                text(pick(
+                    &mut rng,
+                    &[
+                        "Banking",
+                        "Consulting",
+                        "Energy",
+                        "Manufacturing",
+                        "Retail",
+                        "Technology",
+                    ],
+                )),
+            ),
+            (
+                "BillingStreet",
+                text(format!("{} Market Street", rng.random_range(1..400))),
+            ),
+            (
+                "BillingCity",
+                text(pick(
+                    &mut rng,
+                    &["Springfield", "Riverton", "Lakeside", "Hill Valley"],
+                )),
+            ),
+            (
+                "BillingPostalCode",
+                text(format!("{:05}", rng.random_range(1000..99999))),
+            ),
             ("BillingCountry", text(pick(&mut rng, &COUNTRIES))),
-            ("Phone", text(format!("+1 555 01{:02}", rng.random_range(0..100)))),
-            ("NumberOfEmployees", FieldValue::Int(rng.random_range(5..5000))),
+            (
+                "Phone",
+                text(format!("+1 555 01{:02}", rng.random_range(0..100))),
+            ),
+            (
+                "NumberOfEmployees",
+                FieldValue::Int(rng.random_range(5..5000)),
+            ),
             ("CurrencyIsoCode", text(currency)),
             ("OwnerId", text(owners[1 + i % (owners.len() - 1)].clone())),
             ("Customer_Number__c", text(format!("CUST-{:06}", i + 1))),
-            ("Payment_Terms__c", text(pick(&mut rng, &["Net 15", "Net 30", "Net 60", "Due on Receipt"]))),
+            (
+                "Payment_Terms__c",
+                text(pick(
+                    &mut rng,
+                    &["Net 15", "Net 30", "Net 60", "Due on Receipt"],
+                )),
+            ),
         ];
         if rng.random_bool(0.6) {
             let (r, dp) = rate(currency);
-            v.push(("Credit_Limit__c", money(Decimal::from(rng.random_range(5..200) * 1000) * r, dp)));
+            v.push((
+                "Credit_Limit__c",
+                money(Decimal::from(rng.random_range(5..200) * 1000) * r, dp),
+            ));
         }
         let modified = c + Duration::minutes(rng.random_range(0..60 * 24 * 30));
         db.insert_seeded(def("Account"), v, c, modified.min(t0));
@@ -293,8 +378,22 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
         let mut v = vec![
             ("FirstName", text(first)),
             ("LastName", text(last)),
-            ("Email", text(format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), j + 1))),
-            ("Title", text(pick(&mut rng, &["CFO", "Buyer", "CTO", "Office Manager", "Controller"]))),
+            (
+                "Email",
+                text(format!(
+                    "{}.{}{}@example.com",
+                    first.to_lowercase(),
+                    last.to_lowercase(),
+                    j + 1
+                )),
+            ),
+            (
+                "Title",
+                text(pick(
+                    &mut rng,
+                    &["CFO", "Buyer", "CTO", "Office Manager", "Controller"],
+                )),
+            ),
             ("MailingCountry", text(pick(&mut rng, &COUNTRIES))),
             ("CurrencyIsoCode", text("USD")),
             ("OwnerId", text(owners[1 + j % (owners.len() - 1)].clone())),
@@ -320,31 +419,57 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
         };
         let (probability, closed, won, _) = super::schema::stage(stage).expect("known stage");
         let close_date: NaiveDate = if closed {
-            (c + Duration::days(rng.random_range(5..90))).min(t0).date_naive()
+            (c + Duration::days(rng.random_range(5..90)))
+                .min(t0)
+                .date_naive()
         } else {
             (t0 + Duration::days(rng.random_range(7..180))).date_naive()
         };
         let (r, dp) = rate(currency);
         let mut v = vec![
-            ("Name", text(format!("{} deal {}", pick(&mut rng, &WORDS), i + 1))),
+            (
+                "Name",
+                text(format!("{} deal {}", pick(&mut rng, &WORDS), i + 1)),
+            ),
             ("AccountId", text(id("001", i % sizes.accounts))),
             ("StageName", text(stage)),
-            ("Probability", FieldValue::Number(Decimal::from(probability))),
+            (
+                "Probability",
+                FieldValue::Number(Decimal::from(probability)),
+            ),
             ("CloseDate", FieldValue::Date(close_date)),
             ("CurrencyIsoCode", text(currency)),
             ("OwnerId", text(owners[1 + i % (owners.len() - 1)].clone())),
             ("Pricebook2Id", text(pricebook.clone())),
-            ("Type", text(pick(&mut rng, &["New Customer", "Existing Customer - Upgrade"]))),
-            ("LeadSource", text(pick(&mut rng, &["Web", "Phone Inquiry", "Partner Referral", "Other"]))),
+            (
+                "Type",
+                text(pick(
+                    &mut rng,
+                    &["New Customer", "Existing Customer - Upgrade"],
+                )),
+            ),
+            (
+                "LeadSource",
+                text(pick(
+                    &mut rng,
+                    &["Web", "Phone Inquiry", "Partner Referral", "Other"],
+                )),
+            ),
             // replaced by the line items' sum for deals that have them
-            ("Amount", money(Decimal::from(rng.random_range(5..500) * 100) * r, dp)),
+            (
+                "Amount",
+                money(Decimal::from(rng.random_range(5..500) * 100) * r, dp),
+            ),
         ];
         if won {
             v.push(("Invoice_Number__c", text(format!("INV-{:06}", i + 1))));
             let status = pick(&mut rng, &["Paid", "Paid", "Partially Paid", "Unpaid"]);
             v.push(("Payment_Status__c", text(status)));
             if status != "Unpaid" {
-                v.push(("Paid_Date__c", FieldValue::Date(close_date + Duration::days(rng.random_range(1..45)))));
+                v.push((
+                    "Paid_Date__c",
+                    FieldValue::Date(close_date + Duration::days(rng.random_range(1..45))),
+                ));
             }
         }
         let modified = (c + Duration::minutes(rng.random_range(0..60 * 24 * 60))).min(t0);
@@ -425,7 +550,13 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
             vec![
                 ("OpportunityId", text(id("006", i))),
                 ("ContactId", text(id("003", j))),
-                ("Role", text(pick(&mut rng, &["Decision Maker", "Economic Buyer", "Evaluator"]))),
+                (
+                    "Role",
+                    text(pick(
+                        &mut rng,
+                        &["Decision Maker", "Economic Buyer", "Evaluator"],
+                    )),
+                ),
                 ("IsPrimary", FieldValue::Bool(true)),
             ],
             t0 - Duration::days(1),
@@ -437,14 +568,26 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
     for k in 0..sizes.activities {
         let deal = (k * 3) % sizes.deals;
         let due = t0 - Duration::days(rng.random_range(0..120));
-        let status = pick(&mut rng, &["Completed", "Completed", "Not Started", "In Progress"]);
+        let status = pick(
+            &mut rng,
+            &["Completed", "Completed", "Not Started", "In Progress"],
+        );
         let mut v = vec![
             ("WhatId", text(id("006", deal))),
-            ("Subject", text(pick(&mut rng, &["Call", "Send quote", "Follow up", "Email invoice"]))),
+            (
+                "Subject",
+                text(pick(
+                    &mut rng,
+                    &["Call", "Send quote", "Follow up", "Email invoice"],
+                )),
+            ),
             ("ActivityDate", FieldValue::Date(due.date_naive())),
             ("Status", text(status)),
             ("Priority", text(pick(&mut rng, &["High", "Normal", "Low"]))),
-            ("TaskSubtype", text(pick(&mut rng, &["Task", "Call", "Email"]))),
+            (
+                "TaskSubtype",
+                text(pick(&mut rng, &["Task", "Call", "Email"])),
+            ),
             ("CurrencyIsoCode", text("USD")),
             ("OwnerId", text(owners[1 + k % (owners.len() - 1)].clone())),
         ];
@@ -461,11 +604,26 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
         let minutes = [30i64, 45, 60, 90][rng.random_range(0..4)];
         let mut v = vec![
             ("WhatId", text(id("006", deal))),
-            ("Subject", text(pick(&mut rng, &["Meeting", "Demo", "Quarterly review", "Site visit"]))),
-            ("Location", text(pick(&mut rng, &["Video call", "Customer office", "Our office"]))),
+            (
+                "Subject",
+                text(pick(
+                    &mut rng,
+                    &["Meeting", "Demo", "Quarterly review", "Site visit"],
+                )),
+            ),
+            (
+                "Location",
+                text(pick(
+                    &mut rng,
+                    &["Video call", "Customer office", "Our office"],
+                )),
+            ),
             ("StartDateTime", FieldValue::DateTime(start)),
             ("ActivityDateTime", FieldValue::DateTime(start)),
-            ("EndDateTime", FieldValue::DateTime(start + Duration::minutes(minutes))),
+            (
+                "EndDateTime",
+                FieldValue::DateTime(start + Duration::minutes(minutes)),
+            ),
             ("DurationInMinutes", FieldValue::Int(minutes)),
             ("CurrencyIsoCode", text("USD")),
             ("OwnerId", text(owners[1 + k % (owners.len() - 1)].clone())),
@@ -473,7 +631,12 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
         if let Some(j) = sizes.contact_of_deal(deal) {
             v.push(("WhoId", text(id("003", j))));
         }
-        db.insert_seeded(def("Event"), v, start - Duration::days(3), start - Duration::days(3));
+        db.insert_seeded(
+            def("Event"),
+            v,
+            start - Duration::days(3),
+            start - Duration::days(3),
+        );
     }
 }
 

@@ -46,7 +46,12 @@ pub async fn describe(version: ApiVersion, Path((_, object)): Path<(String, Stri
 }
 
 /// A record with every field (or those `?fields=` names).
-pub fn record_json(o: &ObjectDef, r: &Record, fields: Option<&str>, version: &str) -> ApiResult<Value> {
+pub fn record_json(
+    o: &ObjectDef,
+    r: &Record,
+    fields: Option<&str>,
+    version: &str,
+) -> ApiResult<Value> {
     let mut m = Map::new();
     m.insert("attributes".into(), attributes(o.name, &r.id, version));
     match fields {
@@ -183,7 +188,9 @@ fn window(w: &Window, now: DateTime<Utc>) -> ApiResult<(DateTime<Utc>, DateTime<
 fn too_many() -> ApiError {
     ApiError::bad_request(
         "EXCEEDED_ID_LIMIT",
-        format!("The number of ids in the result exceeds {MAX_REPLICATION_IDS}; choose a shorter window"),
+        format!(
+            "The number of ids in the result exceeds {MAX_REPLICATION_IDS}; choose a shorter window"
+        ),
     )
 }
 

@@ -163,14 +163,14 @@ impl Db {
                 )
                 .on(field.name));
             }
-            if let (FieldType::Reference, FieldValue::Text(target)) = (field.kind, &value) {
-                if self.by_id(target).is_none_or(Record::is_deleted) {
-                    return Err(SfError::new(
-                        "INVALID_CROSS_REFERENCE_KEY",
-                        format!("invalid cross reference id"),
-                    )
-                    .on(field.name));
-                }
+            if let (FieldType::Reference, FieldValue::Text(target)) = (field.kind, &value)
+                && self.by_id(target).is_none_or(Record::is_deleted)
+            {
+                return Err(SfError::new(
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    "invalid cross reference id",
+                )
+                .on(field.name));
             }
             out.push((field.name, value));
         }
@@ -218,7 +218,9 @@ impl Db {
         if def.field("OwnerId").is_some() && !values.iter().any(|(n, _)| *n == "OwnerId") {
             values.push(("OwnerId", FieldValue::Text(api_user_id())));
         }
-        if def.field("CurrencyIsoCode").is_some() && !values.iter().any(|(n, _)| *n == "CurrencyIsoCode") {
+        if def.field("CurrencyIsoCode").is_some()
+            && !values.iter().any(|(n, _)| *n == "CurrencyIsoCode")
+        {
             values.push(("CurrencyIsoCode", FieldValue::Text("USD".into())));
         }
         if def.name == "Opportunity" && !values.iter().any(|(n, _)| *n == "Probability") {
@@ -233,7 +235,9 @@ impl Db {
                 values.push(("Probability", FieldValue::Number(Decimal::from(p))));
             }
         }
-        if def.name == "OpportunityLineItem" && !values.iter().any(|(n, _)| *n == "PricebookEntryId") {
+        if def.name == "OpportunityLineItem"
+            && !values.iter().any(|(n, _)| *n == "PricebookEntryId")
+        {
             return Err(SfError::new(
                 "REQUIRED_FIELD_MISSING",
                 "Required fields are missing: [PricebookEntryId]",
@@ -266,15 +270,21 @@ impl Db {
         for (name, v) in values {
             record.fields.insert(name, v);
         }
-        record.fields.insert("LastModifiedDate", FieldValue::DateTime(now));
-        record.fields.insert("SystemModstamp", FieldValue::DateTime(now));
+        record
+            .fields
+            .insert("LastModifiedDate", FieldValue::DateTime(now));
+        record
+            .fields
+            .insert("SystemModstamp", FieldValue::DateTime(now));
         record
             .fields
             .insert("LastModifiedById", FieldValue::Text(api_user_id()));
         if stage_changed && !probability_set {
             // a new stage brings its default probability unless one is given
             if let Some((p, ..)) = record.text("StageName").and_then(stage) {
-                record.fields.insert("Probability", FieldValue::Number(Decimal::from(p)));
+                record
+                    .fields
+                    .insert("Probability", FieldValue::Number(Decimal::from(p)));
             }
         }
         self.derive(def, &id);
@@ -347,10 +357,9 @@ impl Db {
                 "NOT_FOUND",
                 "The requested resource does not exist",
             )),
-            Some(r) if r.is_deleted() => Err(SfError::new(
-                "ENTITY_IS_DELETED",
-                "entity is deleted",
-            )),
+            Some(r) if r.is_deleted() => {
+                Err(SfError::new("ENTITY_IS_DELETED", "entity is deleted"))
+            }
             Some(_) => Ok(norm),
         }
     }
@@ -394,7 +403,10 @@ impl Db {
                 let product = lookup(self, entry, "Product2Id");
                 let product_id = product.as_text().map(str::to_string);
                 set.push(("Product2Id", product));
-                set.push(("ProductCode", lookup(self, product_id.as_deref(), "ProductCode")));
+                set.push((
+                    "ProductCode",
+                    lookup(self, product_id.as_deref(), "ProductCode"),
+                ));
                 set.push(("ListPrice", lookup(self, entry, "UnitPrice")));
                 let opp = record.text("OpportunityId");
                 let opp_name = lookup(self, opp, "Name");
@@ -411,7 +423,10 @@ impl Db {
                 let qty = record.get("Quantity").as_decimal().unwrap_or_default();
                 let price = record.get("UnitPrice").as_decimal().unwrap_or_default();
                 let discount = record.get("Discount").as_decimal().unwrap_or_default();
-                set.push(("TotalPrice", FieldValue::Number(line_total(qty, price, discount))));
+                set.push((
+                    "TotalPrice",
+                    FieldValue::Number(line_total(qty, price, discount)),
+                ));
             }
             _ => {}
         }
@@ -455,7 +470,8 @@ impl Db {
             r.fields.insert("Amount", FieldValue::Number(total));
             if let Some(now) = now {
                 r.fields.insert("SystemModstamp", FieldValue::DateTime(now));
-                r.fields.insert("LastModifiedDate", FieldValue::DateTime(now));
+                r.fields
+                    .insert("LastModifiedDate", FieldValue::DateTime(now));
             }
         }
     }

@@ -68,8 +68,8 @@ pub fn load(spec: &str) -> Result<Tls, TlsError> {
     let certs = CertificateDer::pem_file_iter(&cert)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .map_err(|e| TlsError::Pem(cert.clone(), e.to_string()))?;
-    let key_der =
-        PrivateKeyDer::from_pem_file(&key).map_err(|e| TlsError::Pem(key.clone(), e.to_string()))?;
+    let key_der = PrivateKeyDer::from_pem_file(&key)
+        .map_err(|e| TlsError::Pem(key.clone(), e.to_string()))?;
     Ok(Tls {
         config: server_config(certs, key_der)?,
         trust_pem: cert,
@@ -91,13 +91,17 @@ fn self_signed() -> Result<Tls, TlsError> {
 
     let leaf_key = KeyPair::generate().map_err(err)?;
     let mut leaf_params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).map_err(err)?;
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .map_err(err)?;
     leaf_params
         .distinguished_name
         .push(DnType::CommonName, "localhost");
     let leaf = leaf_params.signed_by(&leaf_key, &issuer).map_err(err)?;
 
-    let dir = std::env::temp_dir().join(format!("ledgerbridge-salesforce-sim-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "ledgerbridge-salesforce-sim-{}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir)?;
     let trust_pem = dir.join("ca.pem");
     std::fs::write(&trust_pem, ca.pem())?;

@@ -109,7 +109,10 @@ mod tests {
     fn money_keeps_its_digits_on_the_wire() {
         assert_eq!(decimal_json(dec!(1234.56)).to_string(), "1234.56");
         assert_eq!(decimal_json(dec!(0.1)).to_string(), "0.1");
-        assert_eq!(decimal_json(dec!(99999999999.99)).to_string(), "99999999999.99");
+        assert_eq!(
+            decimal_json(dec!(99999999999.99)).to_string(),
+            "99999999999.99"
+        );
         assert_eq!(decimal_json(dec!(1500)).to_string(), "1500.0");
     }
 

@@ -100,7 +100,10 @@ impl Api {
 /// Asserts Salesforce's error array with this code and returns the message.
 pub fn error_code(a: &Answer, status: u16, code: &str) -> String {
     assert_eq!(a.status.as_u16(), status, "{:?}", a.body);
-    let arr = a.body.as_array().unwrap_or_else(|| panic!("error array: {:?}", a.body));
+    let arr = a
+        .body
+        .as_array()
+        .unwrap_or_else(|| panic!("error array: {:?}", a.body));
     assert_eq!(arr.len(), 1);
     let e = &arr[0];
     assert_eq!(e["errorCode"], code, "{e}");

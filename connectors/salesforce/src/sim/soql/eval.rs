@@ -93,7 +93,10 @@ fn put_path(ctx: &Context, out: &mut Map<String, Json>, r: &Record, fp: &FieldPa
         return;
     }
     let rel = fp.hops[hop];
-    let key = rel.relationship.expect("hops are relationships").to_string();
+    let key = rel
+        .relationship
+        .expect("hops are relationships")
+        .to_string();
     let parent = r
         .text(rel.name)
         .and_then(|id| ctx.db.by_id(id))
@@ -158,7 +161,9 @@ fn compare_rows(ctx: &Context, order: &[Order], a: &Record, b: &Record) -> Order
                 }
             }
             _ => {
-                let c = if o.path.field.kind.is_text() && !matches!(o.path.field.kind, FieldType::Id | FieldType::Reference) {
+                let c = if o.path.field.kind.is_text()
+                    && !matches!(o.path.field.kind, FieldType::Id | FieldType::Reference)
+                {
                     compare_values(x, y)
                 } else {
                     // ids sort by their characters: base-62 digits in ASCII order
@@ -256,9 +261,7 @@ fn matches(ctx: &Context, r: &Record, f: &Filter) -> bool {
             });
             hit != *negated
         }
-        Filter::Like(fp, pattern) => read(ctx, r, fp)
-            .as_text()
-            .is_some_and(|s| like(pattern, s)),
+        Filter::Like(fp, pattern) => read(ctx, r, fp).as_text().is_some_and(|s| like(pattern, s)),
     }
 }
 
@@ -297,9 +300,7 @@ pub fn like(pattern: &str, text: &str) -> bool {
                 }
             }
             P::One => {
-                for i in 0..text.len() {
-                    next[i + 1] = dp[i];
-                }
+                next[1..].copy_from_slice(&dp[..text.len()]);
             }
             P::Lit(c) => {
                 for i in 0..text.len() {

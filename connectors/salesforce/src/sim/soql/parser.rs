@@ -13,11 +13,7 @@ const RESERVED: [&str; 18] = [
 /// Parses one query; every syntax error is `MALFORMED_QUERY`.
 pub fn parse(src: &str) -> Result<Query, SoqlError> {
     let tokens = lex(src)?;
-    let mut p = Parser {
-        src,
-        tokens,
-        at: 0,
-    };
+    let mut p = Parser { src, tokens, at: 0 };
     let q = p.query(false)?;
     p.expect_eof()?;
     Ok(q)
@@ -362,7 +358,9 @@ mod tests {
         .unwrap();
         assert_eq!(q.from, "Opportunity");
         assert_eq!(q.select.len(), 4);
-        assert!(matches!(&q.select[3], SelectItem::Subquery(s) if s.from == "OpportunityLineItems"));
+        assert!(
+            matches!(&q.select[3], SelectItem::Subquery(s) if s.from == "OpportunityLineItems")
+        );
         assert_eq!(q.limit, Some(10));
         assert_eq!(q.offset.map(|o| o.0), Some(5));
         assert_eq!(q.order_by.len(), 2);
@@ -383,7 +381,8 @@ mod tests {
 
     #[test]
     fn keywords_are_case_insensitive() {
-        let q = parse("select id from account where name like 'a%' order by name asc limit 1").unwrap();
+        let q =
+            parse("select id from account where name like 'a%' order by name asc limit 1").unwrap();
         assert_eq!(q.from, "account");
     }
 
@@ -395,11 +394,19 @@ mod tests {
 
     #[test]
     fn refuses_what_salesforce_refuses() {
-        assert!(refused("SELECT Id FRM Account").message.ends_with("unexpected token: FRM"));
+        assert!(
+            refused("SELECT Id FRM Account")
+                .message
+                .ends_with("unexpected token: FRM")
+        );
         refused("SELECT FROM Account");
         refused("SELECT Id, FROM Account");
         refused("SELECT Id FROM Account WHERE");
-        assert!(refused("SELECT Id FROM Account WHERE").message.contains("'<EOF>'"));
+        assert!(
+            refused("SELECT Id FROM Account WHERE")
+                .message
+                .contains("'<EOF>'")
+        );
         refused("SELECT Id FROM Account WHERE Name = 'a' AND Type = 'b' OR Industry = 'c'");
         refused("SELECT Id FROM Account LIMIT x");
         refused("SELECT Id FROM Account LIMIT 5 garbage");
@@ -414,7 +421,11 @@ mod tests {
     #[test]
     fn error_points_at_the_token() {
         let e = refused("SELECT Id FROM Account WHERE Name = 'a' AND Type = 'b' OR Industry = 'c'");
-        assert!(e.message.contains("ERROR at Row:1:Column:56"), "{}", e.message);
+        assert!(
+            e.message.contains("ERROR at Row:1:Column:56"),
+            "{}",
+            e.message
+        );
         assert!(e.message.ends_with("unexpected token: OR"));
     }
 }

@@ -149,7 +149,11 @@ fn plan_for(src: &str, q: &Query, object: &'static ObjectDef) -> Result<Plan, So
 
 /// `Account.Owner.Name` from `Opportunity`: each part but the last must be a
 /// relationship; a leading object name (`Opportunity.Name`) is allowed.
-fn resolve(src: &str, object: &'static ObjectDef, path: &ast::Path) -> Result<FieldPath, SoqlError> {
+fn resolve(
+    src: &str,
+    object: &'static ObjectDef,
+    path: &ast::Path,
+) -> Result<FieldPath, SoqlError> {
     let mut parts: &[String] = &path.parts;
     if parts.len() > 1
         && parts[0].eq_ignore_ascii_case(object.name)
@@ -302,9 +306,9 @@ fn typed(src: &str, field: &Field, lit: &Literal, pos: usize) -> Result<Value, S
         (k, Literal::Str(s)) if k.is_text() => Value::Text(s.clone()),
         (k, _) if k.is_text() => return Err(type_error(src, field, pos, true)),
         (T::Boolean, Literal::Bool(b)) => Value::Bool(*b),
-        (k, Literal::Num(n)) if k.is_decimal() || k == T::Int => Value::Number(
-            Decimal::from_str(n).map_err(|_| type_error(src, field, pos, false))?,
-        ),
+        (k, Literal::Num(n)) if k.is_decimal() || k == T::Int => {
+            Value::Number(Decimal::from_str(n).map_err(|_| type_error(src, field, pos, false))?)
+        }
         (T::Date, Literal::Date(d)) => Value::Date(*d),
         (T::DateTime, Literal::DateTime(t)) => Value::DateTime(*t),
         (T::Date | T::DateTime, Literal::Range(r)) => Value::Range(*r),
@@ -332,7 +336,9 @@ mod tests {
         };
         assert_eq!(fp.hops.len(), 2);
         assert_eq!(fp.field.name, "Name");
-        assert!(matches!(&p.columns[2], Column::Children { rel, .. } if rel.child == "OpportunityLineItem"));
+        assert!(
+            matches!(&p.columns[2], Column::Children { rel, .. } if rel.child == "OpportunityLineItem")
+        );
     }
 
     #[test]
@@ -341,7 +347,10 @@ mod tests {
         assert_eq!(e.code, "INVALID_TYPE");
         let e = planned("SELECT Idd FROM Account").unwrap_err();
         assert_eq!(e.code, "INVALID_FIELD");
-        assert!(e.message.contains("No such column 'Idd' on entity 'Account'"));
+        assert!(
+            e.message
+                .contains("No such column 'Idd' on entity 'Account'")
+        );
         assert!(e.message.contains("Row:1:Column:8"));
         let e = planned("SELECT Id, (SELECT Id FROM LineItems) FROM Opportunity").unwrap_err();
         assert_eq!(e.code, "INVALID_TYPE");
@@ -361,11 +370,15 @@ mod tests {
             assert_eq!(planned(bad).unwrap_err().code, "INVALID_FIELD", "{bad}");
         }
         assert_eq!(
-            planned("SELECT Id FROM Opportunity WHERE Id = 'nope'").unwrap_err().code,
+            planned("SELECT Id FROM Opportunity WHERE Id = 'nope'")
+                .unwrap_err()
+                .code,
             "INVALID_QUERY_FILTER_OPERATOR"
         );
         assert_eq!(
-            planned("SELECT Id FROM Account OFFSET 2001").unwrap_err().code,
+            planned("SELECT Id FROM Account OFFSET 2001")
+                .unwrap_err()
+                .code,
             "NUMBER_OUTSIDE_VALID_RANGE"
         );
         assert!(planned("SELECT Id FROM Opportunity WHERE CreatedDate > 2026-01-01T00:00:00Z AND CloseDate = TODAY").is_ok());
