@@ -520,8 +520,8 @@ pub fn seed(db: &mut Db, deals: usize, seed: u64) {
             }
             db.insert_seeded(def("OpportunityLineItem"), v, created_at, created_at);
         }
-        db.recompute_amount(&opp, None);
     }
+    db.recompute_all_amounts();
     // closed-won deals paid in part carry what was paid, now that the
     // amount is final
     for i in 0..sizes.deals {

@@ -450,15 +450,34 @@ impl Db {
         else {
             return Vec::new();
         };
-        self.recompute_amount(&opp, Some(now));
+        self.recompute_amount(&opp, now);
         vec![Change {
             object: "Opportunity",
             id: opp,
         }]
     }
 
+    /// Sets every opportunity that has line items to their sum, in one pass
+    /// (seeding).
+    pub fn recompute_all_amounts(&mut self) {
+        let mut sums: HashMap<String, Decimal> = HashMap::new();
+        for r in self.table("OpportunityLineItem").live() {
+            if let (Some(opp), Some(total)) =
+                (r.text("OpportunityId"), r.get("TotalPrice").as_decimal())
+            {
+                *sums.entry(opp.to_string()).or_default() += total;
+            }
+        }
+        let opps = self.table_mut("Opportunity");
+        for (opp, total) in sums {
+            if let Some(r) = opps.get_mut(&opp) {
+                r.fields.insert("Amount", FieldValue::Number(total));
+            }
+        }
+    }
+
     /// Sets an opportunity's Amount to the sum of its live line items.
-    pub fn recompute_amount(&mut self, opp: &str, now: Option<DateTime<Utc>>) {
+    pub fn recompute_amount(&mut self, opp: &str, now: DateTime<Utc>) {
         let total: Decimal = self
             .table("OpportunityLineItem")
             .live()
@@ -468,11 +487,9 @@ impl Db {
         self.remember("Opportunity", opp);
         if let Some(r) = self.table_mut("Opportunity").get_mut(opp) {
             r.fields.insert("Amount", FieldValue::Number(total));
-            if let Some(now) = now {
-                r.fields.insert("SystemModstamp", FieldValue::DateTime(now));
-                r.fields
-                    .insert("LastModifiedDate", FieldValue::DateTime(now));
-            }
+            r.fields.insert("SystemModstamp", FieldValue::DateTime(now));
+            r.fields
+                .insert("LastModifiedDate", FieldValue::DateTime(now));
         }
     }
 }
