@@ -2,7 +2,7 @@
 //! in this order: counted in `/_sim/stats` by path template; injected
 //! latency; authentication (the static `--token`, or an access token from the
 //! simulator's OAuth server; expired and unknown tokens are refused); the
-//! vendor's own admission checks; the vendor's rate limits; injected faults
+//! vendor's own checks; the vendor's rate limits; injected faults
 //! (5xx, connection reset, 429 bursts, token expiry); the handler; the rate
 //! limit headers on the way out. The vendor supplies its wire details through
 //! [`GateWire`] and mounts [`gate`] as a route layer.
@@ -140,9 +140,9 @@ pub trait GateWire: Send + Sync + 'static {
     fn unauthorized(&self, failure: AuthFailure) -> Response;
 
     /// Checks of an authenticated call before any limit is charged (a
-    /// missing tenant header, say); `Err` is the answer.
-    fn admit(&self, _req: &Request, _caller: &Caller) -> Result<(), Response> {
-        Ok(())
+    /// missing tenant header, say); `Some` is the refusal to answer with.
+    fn refusal(&self, _req: &Request, _caller: &Caller) -> Option<Response> {
+        None
     }
 
     /// The limits this call is charged, with their keys and costs.
@@ -182,7 +182,7 @@ pub async fn gate<V: GateWire>(State(v): State<Arc<V>>, req: Request, next: Next
         Ok(c) => c,
         Err(failure) => return v.unauthorized(failure),
     };
-    if let Err(refusal) = v.admit(&req, &caller) {
+    if let Some(refusal) = v.refusal(&req, &caller) {
         return refusal;
     }
 

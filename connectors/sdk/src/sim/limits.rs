@@ -232,7 +232,7 @@ impl RateLimits {
                 }
                 Kind::Concurrent { limit, retry_after } => {
                     let busy = self.slot_of(c.limit, &c.key).load(Ordering::SeqCst);
-                    (c.cost > 0 && busy + 1 > limit).then_some(retry_after)
+                    (c.cost > 0 && busy >= limit).then_some(retry_after)
                 }
             };
             if let Some(retry_after) = refusal {

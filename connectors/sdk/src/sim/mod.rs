@@ -9,7 +9,7 @@
 //! crate's `sim/` folder, as the answers to three traits:
 //!
 //! - [`GateWire`] for [`gate`], the middleware every API route passes:
-//!   stats → latency → auth → [`GateWire::admit`] → rate limits → faults →
+//!   stats → latency → auth → [`GateWire::refusal`] → rate limits → faults →
 //!   handler → rate-limit headers. The vendor says which named limits a call
 //!   is charged (key and cost: [`Charge`]), and builds its 401, 429 and 5xx.
 //! - [`OAuthWire`] for [`authorize`], [`token`] and [`revoke`]: codes with

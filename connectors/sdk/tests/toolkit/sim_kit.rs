@@ -31,10 +31,10 @@ impl GateWire for Toy {
         (StatusCode::UNAUTHORIZED, why).into_response()
     }
 
-    fn admit(&self, req: &Request, _caller: &Caller) -> Result<(), Response> {
+    fn refusal(&self, req: &Request, _caller: &Caller) -> Option<Response> {
         match req.headers().get("x-tenant") {
-            Some(_) => Ok(()),
-            None => Err((StatusCode::FORBIDDEN, "tenant").into_response()),
+            Some(_) => None,
+            None => Some((StatusCode::FORBIDDEN, "tenant").into_response()),
         }
     }
 
