@@ -1,7 +1,7 @@
 //! Salesforce's answers to the SDK's request gate: every REST call is
 //! counted, delayed and faulted by the kit; here are the session check's
 //! 401 `INVALID_SESSION_ID`, the rolling 24-hour allocation (403
-//! `REQUEST_LIMIT_EXCEEDED`, checked at admission because it is a rolling
+//! `REQUEST_LIMIT_EXCEEDED`, checked among the vendor's own checks because it is a rolling
 //! window, not one of the kit's fixed ones), and the `Sforce-Limit-Info`
 //! header every REST answer carries, limits on or off.
 
@@ -66,13 +66,13 @@ impl GateWire for Sim {
 
     /// Takes one call from the rolling allocation; with `--rate-limits off`
     /// the call is counted and reported but never refused.
-    fn admit(&self, _req: &Request, _caller: &Caller) -> Result<(), Response> {
+    fn refusal(&self, _req: &Request, _caller: &Caller) -> Option<Response> {
         match self.usage.take() {
-            Ok(_) => Ok(()),
-            Err(_) if !self.gate.opts.rate_limits => Ok(()),
+            Ok(_) => None,
+            Err(_) if !self.gate.opts.rate_limits => None,
             Err(_) => {
                 self.gate.stats.rate_limited();
-                Err(ApiError::limit_exceeded().into_response())
+                Some(ApiError::limit_exceeded().into_response())
             }
         }
     }
