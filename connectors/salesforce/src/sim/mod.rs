@@ -9,17 +9,21 @@
 //! Collections), `limits.rs` (the daily allocation), `guard.rs` (the SDK
 //! gate's Salesforce answers: sessions, allocation), `oauth.rs` (web-server
 //! flow with PKCE, refresh, JWT bearer, revoke), `outbound.rs` (Outbound
-//! Messages), `tls.rs` (HTTPS), `export.rs` (`/_sim/*`). Data lives in
-//! `store.rs`/`record.rs` (`coerce.rs` checks written values), seeded by
-//! `seed.rs`.
+//! Messages), `tls.rs` (HTTPS), `export.rs` (`/_sim/*`). The org's objects
+//! are `schema.rs` (types, lookups) and `catalog.rs` (every object's fields,
+//! built from `fields.rs`). Data lives in `store.rs`/`record.rs`
+//! (`coerce.rs` checks written values), seeded by `seed.rs` from the words
+//! of `seed_words.rs`.
 
 mod body;
+mod catalog;
 mod coerce;
 mod composite;
 mod cursors;
 mod describe;
 pub mod errors;
 mod export;
+mod fields;
 mod guard;
 pub mod ids;
 mod limits;
@@ -29,6 +33,7 @@ mod query;
 pub mod record;
 pub mod schema;
 pub mod seed;
+mod seed_words;
 mod sobjects;
 pub mod soql;
 pub mod store;
