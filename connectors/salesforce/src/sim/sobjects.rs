@@ -308,8 +308,9 @@ pub async fn read_by_external_id(
 }
 
 /// `PATCH /sobjects/{O}/{ExternalIdField}/{value}`: upsert by external id,
-/// the way to write a record once however often the write is repeated: 201 `created: true` for a new
-/// record, 200 `created: false` for an update, 300 when several match.
+/// the way to write a record once however often the write is repeated:
+/// 201 `created: true` for a new record, 200 `created: false` for an
+/// update, 300 when several match.
 pub async fn upsert(
     State(sim): State<Arc<Sim>>,
     version: ApiVersion,
