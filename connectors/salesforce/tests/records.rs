@@ -427,3 +427,47 @@ async fn collections_take_at_most_200_records() {
     assert_eq!(a.body[0]["success"], true);
     assert_eq!(a.body[1]["errors"][0]["statusCode"], "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn upsert_by_external_id() {
+    let api = start(opts(8)).await;
+    let path = format!("{V}/sobjects/Account/Customer_Number__c/EXT-1");
+    let a = api
+        .call(Method::PATCH, &path, Some(json!({"Name": "Upserted"})))
+        .await;
+    assert_eq!(a.status, 201, "{:?}", a.body);
+    assert_eq!(a.body["created"], true);
+    let id = a.body["id"].as_str().unwrap().to_string();
+    let a = api
+        .call(
+            Method::PATCH,
+            &path,
+            Some(json!({"Name": "Upserted again"})),
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(
+        (a.body["created"].clone(), a.body["id"].clone()),
+        (json!(false), json!(id))
+    );
+    let got = api.get(&path).await;
+    assert_eq!(got.body["Name"], "Upserted again");
+    // a second record with the same value makes the id ambiguous: 300
+    let other = api.handle.ids("Account")[0].clone();
+    api.call(
+        Method::PATCH,
+        &format!("{V}/sobjects/Account/{other}"),
+        Some(json!({"Customer_Number__c": "EXT-1"})),
+    )
+    .await;
+    let a = api
+        .call(Method::PATCH, &path, Some(json!({"Name": "Which one?"})))
+        .await;
+    assert_eq!(a.status, 300);
+    assert_eq!(a.body.as_array().unwrap().len(), 2);
+    assert_eq!(api.get(&path).await.status, 300);
+    let a = api
+        .get(&format!("{V}/sobjects/Account/Name/Upserted"))
+        .await;
+    error_code(&a, 404, "NOT_FOUND");
+}
