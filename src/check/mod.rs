@@ -8,8 +8,8 @@
 //!    line keeps its number) and the pass repeats, until the text deserializes;
 //! 3. semantics — the real loader (file + environment) and [`crate::config::validate`],
 //!    each problem located by its key path;
-//! 4. mappings — the folder must exist; the mapping engine plugs its checks into
-//!    [`MappingChecker`].
+//! 4. mappings — the folder must exist, and the mapping engine checks every file in it
+//!    ([`mappings`]).
 //!
 //! A connection's vendor keys are read by its connector in pass 3 (they pass serde's
 //! structure check as a free-form table), so a key its kind does not know, one it
@@ -20,7 +20,7 @@ mod locate;
 mod mappings;
 pub mod online;
 
-pub use mappings::{MappingChecker, mapping_checker};
+pub use mappings::check_pair;
 
 use crate::config::{self, Config, validate::display_path};
 use std::fmt;
@@ -83,15 +83,10 @@ impl CheckReport {
             ),
         };
         format!(
-            "ok: {what}: {} connection(s), {} pair(s), database {}{}",
+            "ok: {what}: {} connection(s), {} pair(s), database {}",
             c.connections.len(),
             c.pairs.len(),
             config::validate::redact_url(&c.database.url),
-            if mapping_checker().is_none() {
-                "; mappings: folders checked (mapping validation arrives with issue 6)"
-            } else {
-                ""
-            }
         )
     }
 }
@@ -259,8 +254,7 @@ fn semantic(text: Option<&str>, file: Option<&Path>, report: &mut CheckReport) {
         report.problems.push(CheckProblem { location, message });
     }
 
-    // Mappings: the folder must exist; the mapping engine (issue 6) checks the files.
-    let checker = mapping_checker();
+    // Mappings: the folder must exist; the mapping engine checks the files.
     for (i, pair) in config.pairs.iter().enumerate() {
         let dir = config.resolve_path(&pair.mappings);
         if !dir.is_dir() {
@@ -277,8 +271,8 @@ fn semantic(text: Option<&str>, file: Option<&Path>, report: &mut CheckReport) {
                     dir.display()
                 ),
             });
-        } else if let Some(checker) = checker {
-            report.problems.extend(checker(&config, pair, &dir));
+        } else {
+            report.problems.extend(check_pair(&config, pair, &dir));
         }
     }
     report.config = Some(config);

@@ -3,7 +3,7 @@
 //! scale, faults, signed webhooks), so tests and the demo can drive any of them alike.
 
 use super::Ctx;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use clap::builder::PossibleValuesParser;
 use ledgerbridge_sdk::sim::SimOptions;
 use std::process::ExitCode;
@@ -16,6 +16,13 @@ fn simulated_kinds() -> PossibleValuesParser {
             .filter(|c| c.simulator().is_some())
             .map(|c| c.kind()),
     )
+}
+
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]
@@ -41,9 +48,9 @@ pub struct SimArgs {
     /// A static bearer token that is always valid
     #[arg(long, value_name = "T")]
     pub token: Option<String>,
-    /// Enforce the vendor's rate limits (on|off)
-    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
-    pub rate_limits: String,
+    /// Enforce the vendor's rate limits
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    pub rate_limits: Switch,
     /// Shorten every rate window, Retry-After and token lifetime F times
     #[arg(long, default_value_t = 1.0, value_name = "F")]
     pub rate_scale: f64,
@@ -85,7 +92,7 @@ impl SimArgs {
         }
         Ok(SimOptions {
             token: self.token.clone(),
-            rate_limits: self.rate_limits == "on",
+            rate_limits: self.rate_limits == Switch::On,
             rate_scale: self.rate_scale,
             faults,
             webhook_url: self.webhook_url.clone(),
@@ -105,7 +112,7 @@ pub async fn run(ctx: &Ctx, args: SimArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return super::invalid();
         }
     };
     let Some((connector, sim)) =

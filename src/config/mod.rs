@@ -1,8 +1,8 @@
 //! The configuration contract (`ledgerbridge.toml`).
 //!
-//! Key names here are a contract other tools rely on; every struct denies unknown keys
-//! (a connection's vendor keys are denied by its connector's config type) so a typo is an
-//! error, never a silently ignored setting.
+//! Key names here are a contract other tools and existing config files rely on; every struct
+//! denies unknown keys (a connection's vendor keys are denied by its connector's config
+//! type) so a typo is an error, never a silently ignored setting.
 //! `config.example.toml` documents every key with its default — keep the two in step
 //! (a test loads the example and `check`s it).
 

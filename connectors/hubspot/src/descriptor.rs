@@ -171,7 +171,7 @@ impl Connector for HubSpot {
         // Engagements arrive under their own names; line items and products belong to
         // deals and are not synced on their own.
         CrmObject::parse(object).or(match object {
-            "call" | "email" | "meeting" | "note" => Some(CrmObject::Interaction),
+            "call" | "email" | "meeting" | "note" | "task" => Some(CrmObject::Interaction),
             _ => None,
         })
     }
