@@ -52,3 +52,40 @@ impl Limits {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(second: Duration, minute: Duration) -> Limits {
+        Limits {
+            on: true,
+            minute,
+            second,
+            realm_minute: RateWindow::new(PER_MINUTE, minute),
+            per_app: Mutex::new(HashMap::new()),
+        }
+    }
+
+    #[test]
+    fn forty_batches_a_minute_per_app() {
+        // a per-second window that never fills, a minute that never ends
+        let l = limits(Duration::ZERO, Duration::from_secs(3600));
+        for _ in 0..BATCH_PER_MINUTE_PER_APP {
+            assert!(l.acquire("a", true).is_ok());
+        }
+        assert!(l.acquire("a", true).is_err());
+        assert!(l.acquire("a", false).is_ok(), "other calls still pass");
+        assert!(l.acquire("b", true).is_ok(), "another app has its own batches");
+    }
+
+    #[test]
+    fn five_hundred_a_minute_per_company_across_apps() {
+        let l = limits(Duration::ZERO, Duration::from_secs(3600));
+        for i in 0..PER_MINUTE {
+            assert!(l.acquire(&format!("app{}", i % 7), false).is_ok());
+        }
+        let retry = l.acquire("fresh-app", false).unwrap_err();
+        assert!(retry > Duration::ZERO);
+    }
+}
