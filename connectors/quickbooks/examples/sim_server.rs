@@ -72,6 +72,9 @@ async fn main() -> std::io::Result<()> {
     handle.set_base_url(&format!("http://{addr}"));
     println!("listening http://{addr}");
     println!("realm {}", handle.realm_id());
-    eprintln!("QuickBooks Online simulator on http://{addr}, realm {}", handle.realm_id());
+    eprintln!(
+        "QuickBooks Online simulator on http://{addr}, realm {}",
+        handle.realm_id()
+    );
     ledgerbridge_sdk::sim::serve(listener, router).await
 }

@@ -11,15 +11,42 @@ use serde_json::json;
 async fn the_seeded_company_validates_against_intuits_schema() {
     let env = start(SimOptions::default()).await;
     let export = env.handle.export();
-    for key in ["Account", "Item", "TaxCode", "TaxRate", "Class", "Department", "Budget",
-        "CompanyInfo", "Preferences", "CompanyCurrency", "ExchangeRate", "Customer", "Vendor", "Employee"] {
-        assert!(!export[key].as_array().unwrap().is_empty(), "{key} is seeded");
+    for key in [
+        "Account",
+        "Item",
+        "TaxCode",
+        "TaxRate",
+        "Class",
+        "Department",
+        "Budget",
+        "CompanyInfo",
+        "Preferences",
+        "CompanyCurrency",
+        "ExchangeRate",
+        "Customer",
+        "Vendor",
+        "Employee",
+    ] {
+        assert!(
+            !export[key].as_array().unwrap().is_empty(),
+            "{key} is seeded"
+        );
     }
     assert_eq!(export["CompanyInfo"][0]["NameValue"][0]["Value"], env.realm);
-    assert_eq!(export["Preferences"][0]["SalesFormsPrefs"]["CustomTxnNumbers"], true);
-    assert_eq!(export["Preferences"][0]["CurrencyPrefs"]["MultiCurrencyEnabled"], true);
+    assert_eq!(
+        export["Preferences"][0]["SalesFormsPrefs"]["CustomTxnNumbers"],
+        true
+    );
+    assert_eq!(
+        export["Preferences"][0]["CurrencyPrefs"]["MultiCurrencyEnabled"],
+        true
+    );
     env.assert_export_valid();
-    let global = start(SimOptions { region: Some("global".into()), ..SimOptions::default() }).await;
+    let global = start(SimOptions {
+        region: Some("global".into()),
+        ..SimOptions::default()
+    })
+    .await;
     global.assert_export_valid();
     assert!(global.handle.export()["TaxCode"].as_array().unwrap().len() >= 4);
 }
@@ -34,12 +61,16 @@ async fn sync_token_increments_and_a_stale_one_is_refused() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["Customer"]["DisplayName"], "Stale Ltd");
 
-    let update = json!({"Id": id, "SyncToken": "0", "sparse": true, "CompanyName": "Stale Limited"});
+    let update =
+        json!({"Id": id, "SyncToken": "0", "sparse": true, "CompanyName": "Stale Limited"});
     let (s, v) = env.post("Customer", "", &update).await;
     assert_eq!(s, StatusCode::OK, "{v:#}");
     assert_eq!(v["Customer"]["SyncToken"], "1");
     assert_eq!(v["Customer"]["CompanyName"], "Stale Limited");
-    assert_eq!(v["Customer"]["DisplayName"], "Stale Ltd", "a sparse update keeps what it does not send");
+    assert_eq!(
+        v["Customer"]["DisplayName"], "Stale Ltd",
+        "a sparse update keeps what it does not send"
+    );
 
     let (s, v) = env.post("Customer", "", &update).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -58,12 +89,25 @@ async fn display_names_are_unique_across_customers_vendors_and_employees() {
         assert_eq!(fault_code(&v), "6240");
         assert_eq!(v["Fault"]["Error"][0]["element"], "DisplayName");
     }
-    let (s, v) = env.post("Vendor", "", &json!({"DisplayName": "Cool Cars"})).await;
+    let (s, v) = env
+        .post("Vendor", "", &json!({"DisplayName": "Cool Cars"}))
+        .await;
     assert_eq!((s, fault_code(&v)), (StatusCode::BAD_REQUEST, "6240"));
     // a name the company does not use yet is fine, and derived from the person's name
-    let c = env.create("Customer", json!({"GivenName": "Ada", "FamilyName": "Lovelace"})).await;
+    let c = env
+        .create(
+            "Customer",
+            json!({"GivenName": "Ada", "FamilyName": "Lovelace"}),
+        )
+        .await;
     assert_eq!(c["DisplayName"], "Ada Lovelace");
-    let (s, _) = env.post("Employee", "", &json!({"GivenName": "Ada", "FamilyName": "Lovelace"})).await;
+    let (s, _) = env
+        .post(
+            "Employee",
+            "",
+            &json!({"GivenName": "Ada", "FamilyName": "Lovelace"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
@@ -71,7 +115,10 @@ async fn display_names_are_unique_across_customers_vendors_and_employees() {
 async fn a_customer_keeps_the_one_currency_it_was_created_with() {
     let env = start(SimOptions::default()).await;
     let c = env
-        .create("Customer", json!({"DisplayName": "Berlin GmbH", "CurrencyRef": {"value": "EUR"}}))
+        .create(
+            "Customer",
+            json!({"DisplayName": "Berlin GmbH", "CurrencyRef": {"value": "EUR"}}),
+        )
         .await;
     assert_eq!(c["CurrencyRef"], json!({"value": "EUR", "name": "Euro"}));
     let change = json!({"Id": c["Id"], "SyncToken": c["SyncToken"], "sparse": true, "CurrencyRef": {"value": "USD"}});
@@ -88,7 +135,11 @@ async fn a_customer_keeps_the_one_currency_it_was_created_with() {
     let (s, v) = env.post("Invoice", "", &inv).await;
     assert_eq!(s, StatusCode::OK, "{v:#}");
     assert_eq!(v["Invoice"]["ExchangeRate"], json!(1.08));
-    assert_eq!(v["Invoice"]["HomeTotalAmt"], json!(280.77), "259.97 EUR at 1.08");
+    assert_eq!(
+        v["Invoice"]["HomeTotalAmt"],
+        json!(280.77),
+        "259.97 EUR at 1.08"
+    );
     // without a currency the invoice takes the customer's
     inv["DocNumber"] = json!("EUR-2");
     inv.as_object_mut().unwrap().remove("CurrencyRef");
@@ -100,7 +151,13 @@ async fn a_customer_keeps_the_one_currency_it_was_created_with() {
 #[tokio::test]
 async fn items_need_an_income_account_and_a_unique_name() {
     let env = start(SimOptions::default()).await;
-    let (s, v) = env.post("Item", "", &json!({"Name": "Widget", "Type": "NonInventory"})).await;
+    let (s, v) = env
+        .post(
+            "Item",
+            "",
+            &json!({"Name": "Widget", "Type": "NonInventory"}),
+        )
+        .await;
     assert_eq!((s, fault_code(&v)), (StatusCode::BAD_REQUEST, "2020"));
     let (s, v) = env
         .post("Item", "", &json!({"Name": "Widget", "Type": "NonInventory", "IncomeAccountRef": {"value": "999"}}))
@@ -111,7 +168,11 @@ async fn items_need_an_income_account_and_a_unique_name() {
         .await;
     assert_eq!(item["IncomeAccountRef"]["name"], "Sales of Product Income");
     let (s, v) = env
-        .post("Item", "", &json!({"Name": "widget", "Type": "Service", "IncomeAccountRef": {"value": "1"}}))
+        .post(
+            "Item",
+            "",
+            &json!({"Name": "widget", "Type": "Service", "IncomeAccountRef": {"value": "1"}}),
+        )
         .await;
     assert_eq!((s, fault_code(&v)), (StatusCode::BAD_REQUEST, "6240"));
     env.assert_export_valid();
@@ -124,10 +185,16 @@ async fn reading_what_is_not_there_is_object_not_found() {
     assert_eq!((s, fault_code(&v)), (StatusCode::BAD_REQUEST, "610"));
     let (s, v) = env.get("companyinfo/1").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(v["CompanyInfo"]["CompanyName"], "Ledgerbridge Sample Company");
+    assert_eq!(
+        v["CompanyInfo"]["CompanyName"],
+        "Ledgerbridge Sample Company"
+    );
     let (s, v) = env.get("preferences").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(v["Preferences"]["CurrencyPrefs"]["HomeCurrency"]["value"], "USD");
+    assert_eq!(
+        v["Preferences"]["CurrencyPrefs"]["HomeCurrency"]["value"],
+        "USD"
+    );
     let (s, v) = env.get("exchangerate?sourcecurrencycode=EUR").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["ExchangeRate"]["Rate"], json!(1.08));

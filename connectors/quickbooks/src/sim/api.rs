@@ -20,7 +20,9 @@ use crate::wire::{Fault, canonical_entity};
 type Params = Query<HashMap<String, String>>;
 
 fn param<'a>(p: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    p.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    p.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn entity_of(name: &str) -> Result<&'static str, Fault> {
@@ -32,13 +34,17 @@ fn ok_or_fault(r: Result<Value, Fault>) -> (StatusCode, Vec<u8>) {
         Ok(v) => (StatusCode::OK, serde_json::to_vec(&v).unwrap_or_default()),
         Err(f) => {
             let resp = respond::fault_body(&f);
-            (StatusCode::BAD_REQUEST, serde_json::to_vec(&resp).unwrap_or_default())
+            (
+                StatusCode::BAD_REQUEST,
+                serde_json::to_vec(&resp).unwrap_or_default(),
+            )
         }
     }
 }
 
 fn parse_json(body: &Bytes) -> Result<Value, Fault> {
-    serde_json::from_slice(body).map_err(|e| refusals::bad_request(format!("Request body is not valid JSON: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| refusals::bad_request(format!("Request body is not valid JSON: {e}")))
 }
 
 /// `POST /v3/company/{realm}/{entity}`.
@@ -60,9 +66,13 @@ pub async fn write_entity(
         Ok(op) => op,
         Err(f) => return respond::fault(&f),
     };
-    let include = param(&params, "include").unwrap_or_default().to_ascii_lowercase();
+    let include = param(&params, "include")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let opts = WriteOpts {
-        allow_duplicate_doc_number: include.split(',').any(|i| i.trim() == "allowduplicatedocnum"),
+        allow_duplicate_doc_number: include
+            .split(',')
+            .any(|i| i.trim() == "allowduplicatedocnum"),
     };
     let st2 = st.clone();
     st.request_ids
@@ -70,7 +80,13 @@ pub async fn write_entity(
             let r = parse_json(&body).and_then(|v| {
                 let mut books = st2.books.lock().unwrap();
                 let now = st2.now();
-                let mut ctx = Ctx { st: &st2, books: &mut books, now, opts, changes: Vec::new() };
+                let mut ctx = Ctx {
+                    st: &st2,
+                    books: &mut books,
+                    now,
+                    opts,
+                    changes: Vec::new(),
+                };
                 let out = write::apply(&mut ctx, entity, op, v)?;
                 st2.webhooks.send(std::mem::take(&mut ctx.changes));
                 Ok(respond::entity(entity, out))
@@ -81,7 +97,10 @@ pub async fn write_entity(
 }
 
 /// `GET /v3/company/{realm}/{entity}/{id}`.
-pub async fn read_entity(State(st): State<Arc<SimState>>, Path((_realm, name, id)): Path<(String, String, String)>) -> Response {
+pub async fn read_entity(
+    State(st): State<Arc<SimState>>,
+    Path((_realm, name, id)): Path<(String, String, String)>,
+) -> Response {
     let entity = match canonical_entity(&name) {
         Some(e) => e,
         None => return respond::fault(&refusals::unsupported("Read", &name)),
@@ -103,8 +122,14 @@ pub async fn query_entities(
     let text = match param(&params, "query") {
         Some(q) => q.to_string(),
         None => {
-            let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            if !body.is_empty() && !ct.starts_with("application/text") && !ct.starts_with("text/plain") {
+            let ct = headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !body.is_empty()
+                && !ct.starts_with("application/text")
+                && !ct.starts_with("text/plain")
+            {
                 return respond::fault(&refusals::bad_request(format!(
                     "a query body is sent as Content-Type application/text, not {ct:?}"
                 )));
@@ -121,7 +146,11 @@ pub async fn query_entities(
 }
 
 /// `POST /batch`.
-pub async fn run_batch(State(st): State<Arc<SimState>>, Query(params): Params, body: Bytes) -> Response {
+pub async fn run_batch(
+    State(st): State<Arc<SimState>>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
     let rid = match RequestIds::validate(param(&params, "requestid"), true) {
         Ok(r) => r,
         Err(f) => return respond::fault(&f),
@@ -140,9 +169,17 @@ pub async fn run_batch(State(st): State<Arc<SimState>>, Query(params): Params, b
 }
 
 /// `GET /cdc`.
-pub async fn change_data_capture(State(st): State<Arc<SimState>>, Query(params): Params) -> Response {
+pub async fn change_data_capture(
+    State(st): State<Arc<SimState>>,
+    Query(params): Params,
+) -> Response {
     let books = st.books.lock().unwrap();
-    let r = cdc::run(&books, param(&params, "entities"), param(&params, "changedSince"), st.now());
+    let r = cdc::run(
+        &books,
+        param(&params, "entities"),
+        param(&params, "changedSince"),
+        st.now(),
+    );
     let (status, bytes) = ok_or_fault(r);
     respond::json_bytes(status, bytes)
 }
@@ -160,7 +197,10 @@ pub async fn exchange_rate(State(st): State<Arc<SimState>>, Query(params): Param
         return respond::fault(&refusals::missing("sourcecurrencycode"));
     };
     let books = st.books.lock().unwrap();
-    match books.all("ExchangeRate").find(|r| r["SourceCurrencyCode"].as_str() == Some(code)) {
+    match books
+        .all("ExchangeRate")
+        .find(|r| r["SourceCurrencyCode"].as_str() == Some(code))
+    {
         Some(r) => respond::json_value(StatusCode::OK, &respond::entity("ExchangeRate", r.clone())),
         None => respond::fault(&refusals::not_found("ExchangeRate", code)),
     }
@@ -173,5 +213,11 @@ pub async fn write_entity_preferences(
     params: Params,
     body: Bytes,
 ) -> Response {
-    write_entity(state, Path((realm, "preferences".to_string())), params, body).await
+    write_entity(
+        state,
+        Path((realm, "preferences".to_string())),
+        params,
+        body,
+    )
+    .await
 }

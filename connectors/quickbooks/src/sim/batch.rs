@@ -31,9 +31,18 @@ pub fn run(st: &SimState, body: &Value) -> Result<(Value, Vec<write::Change>), F
         .at("BatchItemRequest"));
     }
     let mut books = st.books.lock().unwrap();
-    let snapshot = items.iter().any(|i| !i["Query"].is_null()).then(|| books.clone());
+    let snapshot = items
+        .iter()
+        .any(|i| !i["Query"].is_null())
+        .then(|| books.clone());
     let now = st.now();
-    let mut ctx = Ctx { st, books: &mut books, now, opts: WriteOpts::default(), changes: Vec::new() };
+    let mut ctx = Ctx {
+        st,
+        books: &mut books,
+        now,
+        opts: WriteOpts::default(),
+        changes: Vec::new(),
+    };
     let mut out = Vec::new();
     for item in items {
         let bid = item["bId"].clone();
@@ -44,10 +53,17 @@ pub fn run(st: &SimState, body: &Value) -> Result<(Value, Vec<write::Change>), F
         out.push(answer);
     }
     let changes = std::mem::take(&mut ctx.changes);
-    Ok((json!({"BatchItemResponse": out, "time": format_time(now)}), changes))
+    Ok((
+        json!({"BatchItemResponse": out, "time": format_time(now)}),
+        changes,
+    ))
 }
 
-fn one(ctx: &mut Ctx, snapshot: Option<&super::store::Store>, item: &Value) -> Result<(String, Value), Fault> {
+fn one(
+    ctx: &mut Ctx,
+    snapshot: Option<&super::store::Store>,
+    item: &Value,
+) -> Result<(String, Value), Fault> {
     if item["bId"].as_str().is_none_or(str::is_empty) {
         return Err(refusals::missing("bId"));
     }
@@ -56,16 +72,24 @@ fn one(ctx: &mut Ctx, snapshot: Option<&super::store::Store>, item: &Value) -> R
         let books = snapshot.unwrap_or(ctx.books);
         return Ok(("QueryResponse".into(), query::run(books, &q)));
     }
-    let obj = item.as_object().ok_or_else(|| refusals::bad_request("a batch item must be an object"))?;
+    let obj = item
+        .as_object()
+        .ok_or_else(|| refusals::bad_request("a batch item must be an object"))?;
     let mut found = obj
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "bId" | "operation" | "optionsData"))
-        .filter_map(|(k, v)| canonical_entity(k).filter(|c| *c == k).map(|e| (e, v.clone())));
+        .filter_map(|(k, v)| {
+            canonical_entity(k)
+                .filter(|c| *c == k)
+                .map(|e| (e, v.clone()))
+        });
     let (entity, body) = found
         .next()
         .ok_or_else(|| refusals::bad_request("a batch item needs an entity object or a Query"))?;
     if found.next().is_some() {
-        return Err(refusals::bad_request("a batch item carries one entity object"));
+        return Err(refusals::bad_request(
+            "a batch item carries one entity object",
+        ));
     }
     let op = Op::parse(item["operation"].as_str())?;
     let answer = write::apply(ctx, entity, op, body)?;

@@ -14,10 +14,18 @@ use crate::wire::{Fault, canonical_entity};
 pub const MAX_PER_ENTITY: usize = 1000;
 pub const LOOK_BACK_DAYS: i64 = 30;
 
-pub fn run(books: &Store, entities: Option<&str>, changed_since: Option<&str>, now: DateTime<Utc>) -> Result<Value, Fault> {
-    let entities = entities.filter(|e| !e.trim().is_empty()).ok_or_else(|| refusals::missing("entities"))?;
+pub fn run(
+    books: &Store,
+    entities: Option<&str>,
+    changed_since: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Value, Fault> {
+    let entities = entities
+        .filter(|e| !e.trim().is_empty())
+        .ok_or_else(|| refusals::missing("entities"))?;
     let since_text = changed_since.ok_or_else(|| refusals::missing("changedSince"))?;
-    let since = parse_time(since_text).ok_or_else(|| refusals::invalid_value("changedSince", since_text))?;
+    let since = parse_time(since_text)
+        .ok_or_else(|| refusals::invalid_value("changedSince", since_text))?;
     if since < now - Duration::days(LOOK_BACK_DAYS) {
         return Err(refusals::query_invalid(format!(
             "changedSince {since_text} is more than {LOOK_BACK_DAYS} days ago; change data capture looks back at most {LOOK_BACK_DAYS} days"
@@ -26,7 +34,8 @@ pub fn run(books: &Store, entities: Option<&str>, changed_since: Option<&str>, n
     }
     let mut responses = Vec::new();
     for name in entities.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let entity = canonical_entity(name).ok_or_else(|| refusals::invalid_value("entities", name))?;
+        let entity =
+            canonical_entity(name).ok_or_else(|| refusals::invalid_value("entities", name))?;
         let mut changed: Vec<(DateTime<Utc>, Value)> = books
             .all(entity)
             .filter_map(|o| {
@@ -42,7 +51,11 @@ pub fn run(books: &Store, entities: Option<&str>, changed_since: Option<&str>, n
             ));
         }
         changed.sort_by_key(|(t, _)| *t);
-        let objs: Vec<Value> = changed.into_iter().take(MAX_PER_ENTITY).map(|(_, o)| o).collect();
+        let objs: Vec<Value> = changed
+            .into_iter()
+            .take(MAX_PER_ENTITY)
+            .map(|(_, o)| o)
+            .collect();
         let n = objs.len();
         let mut qr = json!({"startPosition": 1, "maxResults": n, "totalCount": n});
         if n > 0 {

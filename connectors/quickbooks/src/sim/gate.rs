@@ -26,7 +26,8 @@ pub async fn gate(State(st): State<Arc<SimState>>, req: Request, next: Next) -> 
     let method = req.method().clone();
     // a query is a read whatever its method; a batch may write
     let read = method == Method::GET || path.ends_with("/query");
-    st.stats.call(method.as_str(), &stat_template(&template, &path), !read);
+    st.stats
+        .call(method.as_str(), &stat_template(&template, &path), !read);
     let mut out = gated(&st, req, next, &path).await;
     let tid = uuid::Uuid::new_v4().to_string();
     if let Ok(v) = HeaderValue::from_str(&tid) {
@@ -44,7 +45,10 @@ fn stat_template(template: &str, path: &str) -> String {
         .enumerate()
         .map(|(i, seg)| {
             if seg == "{entity}" {
-                parts.get(i).map(|p| p.to_ascii_lowercase()).unwrap_or_default()
+                parts
+                    .get(i)
+                    .map(|p| p.to_ascii_lowercase())
+                    .unwrap_or_default()
             } else {
                 seg.to_string()
             }
@@ -61,7 +65,10 @@ async fn gated(st: &SimState, req: Request, next: Next, path: &str) -> Response 
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim);
     let Some(app) = token.and_then(|t| st.auth.app_of(t)) else {
         return respond::fault(&refusals::unauthorized());

@@ -44,7 +44,14 @@ impl Limits {
                 RateWindow::new(BATCH_PER_MINUTE_PER_APP, self.minute),
             )
         });
-        for w in [Some(&self.realm_minute), Some(&*second), batch.then_some(&*batches)].into_iter().flatten() {
+        for w in [
+            Some(&self.realm_minute),
+            Some(&*second),
+            batch.then_some(&*batches),
+        ]
+        .into_iter()
+        .flatten()
+        {
             if let RateDecision::Limited { retry_after } = w.acquire() {
                 return Err(retry_after);
             }
@@ -76,7 +83,10 @@ mod tests {
         }
         assert!(l.acquire("a", true).is_err());
         assert!(l.acquire("a", false).is_ok(), "other calls still pass");
-        assert!(l.acquire("b", true).is_ok(), "another app has its own batches");
+        assert!(
+            l.acquire("b", true).is_ok(),
+            "another app has its own batches"
+        );
     }
 
     #[test]

@@ -89,19 +89,34 @@ pub fn router(opts: SimOptions) -> (Router, SimHandle) {
     let handle = SimHandle { state: st.clone() };
     let company = "/v3/company/{realm}";
     let api = Router::new()
-        .route(&format!("{company}/query"), get(api::query_entities).post(api::query_entities))
+        .route(
+            &format!("{company}/query"),
+            get(api::query_entities).post(api::query_entities),
+        )
         .route(&format!("{company}/batch"), post(api::run_batch))
         .route(&format!("{company}/cdc"), get(api::change_data_capture))
-        .route(&format!("{company}/preferences"), get(api::preferences).post(api::write_entity_preferences))
+        .route(
+            &format!("{company}/preferences"),
+            get(api::preferences).post(api::write_entity_preferences),
+        )
         .route(&format!("{company}/exchangerate"), get(api::exchange_rate))
         .route(&format!("{company}/{{entity}}"), post(api::write_entity))
-        .route(&format!("{company}/{{entity}}/{{id}}"), get(api::read_entity))
+        .route(
+            &format!("{company}/{{entity}}/{{id}}"),
+            get(api::read_entity),
+        )
         .route_layer(axum::middleware::from_fn_with_state(st.clone(), gate::gate));
     let open = Router::new()
         .route("/.well-known/openid_configuration", get(oauth::discovery))
         .route("/.well-known/openid_configuration/", get(oauth::discovery))
-        .route("/.well-known/openid_sandbox_configuration", get(oauth::discovery))
-        .route("/.well-known/openid_sandbox_configuration/", get(oauth::discovery))
+        .route(
+            "/.well-known/openid_sandbox_configuration",
+            get(oauth::discovery),
+        )
+        .route(
+            "/.well-known/openid_sandbox_configuration/",
+            get(oauth::discovery),
+        )
         .route("/connect/oauth2", get(oauth::authorize))
         .route("/oauth2/v1/tokens/bearer", post(oauth::token))
         .route("/oauth2/v1/tokens/revoke", post(oauth::revoke))
@@ -118,7 +133,10 @@ pub async fn run(listen: &str, opts: SimOptions) -> io::Result<()> {
     let (router, handle) = router(opts);
     let addr = listener.local_addr()?;
     handle.set_base_url(&format!("http://{addr}"));
-    eprintln!("QuickBooks Online simulator on http://{addr}, realm {}", handle.realm_id());
+    eprintln!(
+        "QuickBooks Online simulator on http://{addr}, realm {}",
+        handle.realm_id()
+    );
     toolkit::serve(listener, router).await
 }
 

@@ -45,7 +45,10 @@ mod tests {
     #[test]
     fn reads_numbers_and_text_exactly() {
         assert_eq!(amount(&json!(100.1), "Amount").unwrap(), Some(dec!(100.1)));
-        assert_eq!(amount(&json!("19.99"), "Amount").unwrap(), Some(dec!(19.99)));
+        assert_eq!(
+            amount(&json!("19.99"), "Amount").unwrap(),
+            Some(dec!(19.99))
+        );
         assert_eq!(amount(&json!(""), "Amount").unwrap(), None);
         assert!(amount(&json!("ten"), "Amount").is_err());
         assert_eq!(cents(dec!(2.345)), dec!(2.35));

@@ -60,7 +60,10 @@ pub struct AuthState {
 
 fn random_token(prefix: &str) -> String {
     let bytes: [u8; 24] = rand::rng().random();
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 impl AuthState {
@@ -101,12 +104,18 @@ impl AuthState {
         let refresh = random_token("RT1-");
         self.access.lock().unwrap().insert(
             access.clone(),
-            Access { app: app.to_string(), expires: Instant::now() + self.lifetime },
+            Access {
+                app: app.to_string(),
+                expires: Instant::now() + self.lifetime,
+            },
         );
-        self.refresh
-            .lock()
-            .unwrap()
-            .insert(refresh.clone(), Refresh { app: app.to_string(), replaced: None });
+        self.refresh.lock().unwrap().insert(
+            refresh.clone(),
+            Refresh {
+                app: app.to_string(),
+                replaced: None,
+            },
+        );
         json!({
             "access_token": access,
             "refresh_token": refresh,
@@ -140,20 +149,36 @@ pub async fn discovery(State(st): State<Arc<SimState>>) -> Response {
 }
 
 /// The authorize endpoint: consent is implied; redirects with `code`, `state`, `realmId`.
-pub async fn authorize(State(st): State<Arc<SimState>>, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn authorize(
+    State(st): State<Arc<SimState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let (Some(client_id), Some(redirect)) = (q.get("client_id"), q.get("redirect_uri")) else {
-        return (StatusCode::BAD_REQUEST, "client_id and redirect_uri are required").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "client_id and redirect_uri are required",
+        )
+            .into_response();
     };
     if q.get("response_type").map(String::as_str) != Some("code") {
         return (StatusCode::BAD_REQUEST, "response_type must be code").into_response();
     }
     let code = random_token("AB1-");
     let challenge = q.get("code_challenge").map(|c| {
-        (c.clone(), q.get("code_challenge_method").cloned().unwrap_or_else(|| "plain".into()))
+        (
+            c.clone(),
+            q.get("code_challenge_method")
+                .cloned()
+                .unwrap_or_else(|| "plain".into()),
+        )
     });
     st.auth.codes.lock().unwrap().insert(
         code.clone(),
-        Code { client_id: client_id.clone(), redirect_uri: redirect.clone(), challenge },
+        Code {
+            client_id: client_id.clone(),
+            redirect_uri: redirect.clone(),
+            challenge,
+        },
     );
     let mut url = match url::Url::parse(redirect) {
         Ok(u) => u,
@@ -180,7 +205,11 @@ fn client_id(headers: &HeaderMap, form: &HashMap<String, String>) -> Option<Stri
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| {
             let (id, secret) = s.split_once(':')?;
@@ -194,14 +223,21 @@ fn client_id(headers: &HeaderMap, form: &HashMap<String, String>) -> Option<Stri
 }
 
 /// The token endpoint: `authorization_code` and `refresh_token` grants.
-pub async fn token(State(st): State<Arc<SimState>>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+pub async fn token(
+    State(st): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let Some(app) = client_id(&headers, &form) else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     };
     let auth = &st.auth;
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {
-            let Some(code) = form.get("code").and_then(|c| auth.codes.lock().unwrap().remove(c)) else {
+            let Some(code) = form
+                .get("code")
+                .and_then(|c| auth.codes.lock().unwrap().remove(c))
+            else {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
             };
             if code.client_id != app || form.get("redirect_uri") != Some(&code.redirect_uri) {
@@ -210,7 +246,8 @@ pub async fn token(State(st): State<Arc<SimState>>, headers: HeaderMap, Form(for
             if let Some((challenge, method)) = &code.challenge {
                 let verifier = form.get("code_verifier").cloned().unwrap_or_default();
                 let derived = if method == "S256" {
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .encode(Sha256::digest(verifier.as_bytes()))
                 } else {
                     verifier
                 };
@@ -247,7 +284,11 @@ pub async fn token(State(st): State<Arc<SimState>>, headers: HeaderMap, Form(for
 }
 
 /// The revoke endpoint: `{"token": "<refresh or access token>"}` as JSON (or a form).
-pub async fn revoke(State(st): State<Arc<SimState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+pub async fn revoke(
+    State(st): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let form: HashMap<String, String> = serde_json::from_slice::<HashMap<String, String>>(&body)
         .or_else(|_| serde_urlencoded_form(&body))
         .unwrap_or_default();

@@ -27,8 +27,15 @@ pub enum Literal {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cond {
-    Compare { field: String, op: String, value: Literal },
-    In { field: String, values: Vec<Literal> },
+    Compare {
+        field: String,
+        op: String,
+        value: Literal,
+    },
+    In {
+        field: String,
+        values: Vec<Literal>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,7 +120,10 @@ impl Parser {
             self.pos += 1;
             Ok(())
         } else {
-            Err(refusals::query_parse(format!("expected {kw} at token {}", self.pos + 1)))
+            Err(refusals::query_parse(format!(
+                "expected {kw} at token {}",
+                self.pos + 1
+            )))
         }
     }
     fn sym(&mut self, s: &str) -> bool {
@@ -130,7 +140,9 @@ impl Parser {
                 self.pos += 1;
                 Ok(w.clone())
             }
-            other => Err(refusals::query_parse(format!("expected a name, found {other:?}"))),
+            other => Err(refusals::query_parse(format!(
+                "expected a name, found {other:?}"
+            ))),
         }
     }
     fn literal(&mut self) -> Result<Literal, Fault> {
@@ -143,7 +155,9 @@ impl Parser {
             Some(Tok::Word(w)) => Decimal::from_str(&w)
                 .map(Literal::Number)
                 .map_err(|_| refusals::query_parse(format!("expected a value, found {w}"))),
-            other => Err(refusals::query_parse(format!("expected a value, found {other:?}"))),
+            other => Err(refusals::query_parse(format!(
+                "expected a value, found {other:?}"
+            ))),
         }
     }
     fn number(&mut self, what: &str) -> Result<usize, Fault> {
@@ -154,7 +168,10 @@ impl Parser {
 }
 
 pub fn parse(text: &str) -> Result<Query, Fault> {
-    let mut p = Parser { toks: tokens(text)?, pos: 0 };
+    let mut p = Parser {
+        toks: tokens(text)?,
+        pos: 0,
+    };
     p.expect_kw("select")?;
     let count = if p.sym("*") {
         false
@@ -176,8 +193,16 @@ pub fn parse(text: &str) -> Result<Query, Fault> {
     };
     p.expect_kw("from")?;
     let name = p.word()?;
-    let entity = canonical_entity(&name).ok_or_else(|| refusals::query_invalid(format!("Invalid context declaration : {name}")))?;
-    let mut q = Query { entity, count, conds: Vec::new(), order: Vec::new(), start: 1, max: 100 };
+    let entity = canonical_entity(&name)
+        .ok_or_else(|| refusals::query_invalid(format!("Invalid context declaration : {name}")))?;
+    let mut q = Query {
+        entity,
+        count,
+        conds: Vec::new(),
+        order: Vec::new(),
+        start: 1,
+        max: 100,
+    };
     if p.peek_kw("where") {
         p.pos += 1;
         loop {
@@ -197,9 +222,17 @@ pub fn parse(text: &str) -> Result<Query, Fault> {
                 q.conds.push(Cond::In { field, values });
             } else {
                 let op = match p.toks.get(p.pos).cloned() {
-                    Some(Tok::Sym(s)) if ["=", "!=", "<>", "<", "<=", ">", ">="].contains(&s.as_str()) => s,
+                    Some(Tok::Sym(s))
+                        if ["=", "!=", "<>", "<", "<=", ">", ">="].contains(&s.as_str()) =>
+                    {
+                        s
+                    }
                     Some(Tok::Word(w)) if w.eq_ignore_ascii_case("like") => "like".into(),
-                    other => return Err(refusals::query_parse(format!("expected an operator after {field}, found {other:?}"))),
+                    other => {
+                        return Err(refusals::query_parse(format!(
+                            "expected an operator after {field}, found {other:?}"
+                        )));
+                    }
                 };
                 p.pos += 1;
                 let value = p.literal()?;
@@ -253,7 +286,10 @@ pub fn parse(text: &str) -> Result<Query, Fault> {
         }
     }
     if p.pos != p.toks.len() {
-        return Err(refusals::query_parse(format!("unexpected {:?}", p.toks[p.pos])));
+        return Err(refusals::query_parse(format!(
+            "unexpected {:?}",
+            p.toks[p.pos]
+        )));
     }
     Ok(q)
 }
@@ -263,26 +299,45 @@ pub fn parse(text: &str) -> Result<Query, Fault> {
 fn field<'a>(obj: &'a Value, path: &str) -> &'a Value {
     let mut v = obj;
     for part in path.split('.') {
-        v = match v.as_object().and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(part))) {
+        v = match v
+            .as_object()
+            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(part)))
+        {
             Some((_, x)) => x,
             None => return &Value::Null,
         };
     }
-    if v.is_object() && !v["value"].is_null() { &v["value"] } else { v }
+    if v.is_object() && !v["value"].is_null() {
+        &v["value"]
+    } else {
+        v
+    }
 }
 
 fn compare(v: &Value, lit: &Literal) -> Option<Ordering> {
     match (v, lit) {
         (Value::Bool(a), Literal::Bool(b)) => Some(a.cmp(b)),
-        (Value::String(s), Literal::Bool(b)) => Some(s.eq_ignore_ascii_case(&b.to_string()).then_some(Ordering::Equal).unwrap_or(Ordering::Less)),
-        (Value::Number(n), Literal::Number(d)) => Decimal::from_str(&n.to_string()).ok().map(|x| x.cmp(d)),
+        (Value::String(s), Literal::Bool(b)) => Some(
+            s.eq_ignore_ascii_case(&b.to_string())
+                .then_some(Ordering::Equal)
+                .unwrap_or(Ordering::Less),
+        ),
+        (Value::Number(n), Literal::Number(d)) => {
+            Decimal::from_str(&n.to_string()).ok().map(|x| x.cmp(d))
+        }
         (Value::Number(n), Literal::Text(t)) => {
-            let (a, b) = (Decimal::from_str(&n.to_string()).ok()?, Decimal::from_str(t).ok()?);
+            let (a, b) = (
+                Decimal::from_str(&n.to_string()).ok()?,
+                Decimal::from_str(t).ok()?,
+            );
             Some(a.cmp(&b))
         }
         (Value::String(s), Literal::Number(d)) => Decimal::from_str(s).ok().map(|x| x.cmp(d)),
         (Value::String(s), Literal::Text(t)) => {
-            if let (Some(a), Some(b)) = (parse_time(s).filter(|_| s.len() > 10), parse_time(t).filter(|_| t.len() > 10)) {
+            if let (Some(a), Some(b)) = (
+                parse_time(s).filter(|_| s.len() > 10),
+                parse_time(t).filter(|_| t.len() > 10),
+            ) {
                 return Some(a.cmp(&b));
             }
             if let (Ok(a), Ok(b)) = (s.parse::<u64>(), t.parse::<u64>()) {
@@ -304,7 +359,9 @@ fn like(v: &Value, pattern: &str) -> bool {
     let mut rest = s.as_str();
     for (i, part) in parts.iter().enumerate() {
         if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else { return false };
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
             rest = r;
         } else if i == parts.len() - 1 {
             return rest.ends_with(part);
@@ -322,14 +379,22 @@ fn matches(obj: &Value, cond: &Cond) -> bool {
     match cond {
         Cond::In { field: f, values } => {
             let v = field(obj, f);
-            values.iter().any(|l| compare(v, l) == Some(Ordering::Equal))
+            values
+                .iter()
+                .any(|l| compare(v, l) == Some(Ordering::Equal))
         }
-        Cond::Compare { field: f, op, value } => {
+        Cond::Compare {
+            field: f,
+            op,
+            value,
+        } => {
             let v = field(obj, f);
             if op == "like" {
                 return matches!(value, Literal::Text(p) if like(v, p));
             }
-            let Some(o) = compare(v, value) else { return op == "!=" || op == "<>" };
+            let Some(o) = compare(v, value) else {
+                return op == "!=" || op == "<>";
+            };
             match op.as_str() {
                 "=" => o == Ordering::Equal,
                 "!=" | "<>" => o != Ordering::Equal,
@@ -345,10 +410,15 @@ fn matches(obj: &Value, cond: &Cond) -> bool {
 /// Name lists answer with active objects unless the query asks about `Active`.
 fn active_only(q: &Query) -> bool {
     let about_active = q.conds.iter().any(|c| match c {
-        Cond::Compare { field, .. } | Cond::In { field, .. } => field.eq_ignore_ascii_case("active"),
+        Cond::Compare { field, .. } | Cond::In { field, .. } => {
+            field.eq_ignore_ascii_case("active")
+        }
     });
     !about_active
-        && matches!(q.entity, "Customer" | "Vendor" | "Employee" | "Item" | "Account" | "Class" | "Department")
+        && matches!(
+            q.entity,
+            "Customer" | "Vendor" | "Employee" | "Item" | "Account" | "Class" | "Department"
+        )
 }
 
 /// Runs a query: the `QueryResponse` body.
@@ -366,14 +436,27 @@ pub fn run(books: &Store, q: &Query) -> Value {
         rows.sort_by(|a, b| {
             let (x, y) = (field(a, f), field(b, f));
             let o = match (x, y) {
-                (Value::String(s), _) => compare(x, &Literal::Text(y.as_str().unwrap_or_default().to_string())).unwrap_or_else(|| s.as_str().cmp(y.as_str().unwrap_or_default())),
-                (Value::Number(_), Value::Number(n)) => compare(x, &Literal::Number(Decimal::from_str(&n.to_string()).unwrap_or_default())).unwrap_or(Ordering::Equal),
+                (Value::String(s), _) => compare(
+                    x,
+                    &Literal::Text(y.as_str().unwrap_or_default().to_string()),
+                )
+                .unwrap_or_else(|| s.as_str().cmp(y.as_str().unwrap_or_default())),
+                (Value::Number(_), Value::Number(n)) => compare(
+                    x,
+                    &Literal::Number(Decimal::from_str(&n.to_string()).unwrap_or_default()),
+                )
+                .unwrap_or(Ordering::Equal),
                 _ => Ordering::Equal,
             };
             if *desc { o.reverse() } else { o }
         });
     }
-    let page: Vec<Value> = rows.into_iter().skip(q.start - 1).take(q.max).cloned().collect();
+    let page: Vec<Value> = rows
+        .into_iter()
+        .skip(q.start - 1)
+        .take(q.max)
+        .cloned()
+        .collect();
     if page.is_empty() {
         return json!({});
     }
@@ -390,19 +473,38 @@ mod tests {
         assert_eq!(q.entity, "Invoice");
         assert_eq!(q.conds.len(), 2);
         assert_eq!((q.start, q.max), (1, 1000));
-        let q = parse("SELECT COUNT(*) FROM Customer WHERE Id IN ('1', '2') ORDERBY Id DESC").unwrap();
+        let q =
+            parse("SELECT COUNT(*) FROM Customer WHERE Id IN ('1', '2') ORDERBY Id DESC").unwrap();
         assert!(q.count);
         assert_eq!(q.order, vec![("Id".to_string(), true)]);
-        let q = parse("select * from Customer where DisplayName = 'Amy\\'s Bird Sanctuary'").unwrap();
-        assert_eq!(q.conds[0], Cond::Compare { field: "DisplayName".into(), op: "=".into(), value: Literal::Text("Amy's Bird Sanctuary".into()) });
+        let q =
+            parse("select * from Customer where DisplayName = 'Amy\\'s Bird Sanctuary'").unwrap();
+        assert_eq!(
+            q.conds[0],
+            Cond::Compare {
+                field: "DisplayName".into(),
+                op: "=".into(),
+                value: Literal::Text("Amy's Bird Sanctuary".into())
+            }
+        );
     }
 
     #[test]
     fn refuses_what_quickbooks_refuses() {
-        assert_eq!(parse("select * from Invoice maxresults 1001").unwrap_err().code(), 4001);
+        assert_eq!(
+            parse("select * from Invoice maxresults 1001")
+                .unwrap_err()
+                .code(),
+            4001
+        );
         assert_eq!(parse("select * from Widget").unwrap_err().code(), 4001);
         assert_eq!(parse("select * frm Invoice").unwrap_err().code(), 4000);
-        assert_eq!(parse("select * from Invoice where DocNumber = 'x").unwrap_err().code(), 4000);
+        assert_eq!(
+            parse("select * from Invoice where DocNumber = 'x")
+                .unwrap_err()
+                .code(),
+            4000
+        );
     }
 
     #[test]

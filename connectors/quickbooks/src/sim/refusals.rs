@@ -90,7 +90,9 @@ pub fn not_found(entity: &str, id: &str) -> Fault {
     Fault::validation(
         610,
         "Object Not Found",
-        format!("Object Not Found : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees. ({entity} Id {id})"),
+        format!(
+            "Object Not Found : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees. ({entity} Id {id})"
+        ),
     )
 }
 
@@ -106,7 +108,9 @@ pub fn amount_mismatch(supplied: &str, expected: &str) -> Fault {
     Fault::validation(
         6070,
         "Amount calculation incorrect in the request",
-        format!("Amount is not equal to UnitPrice * Qty. Supplied value:{supplied} Expected:{expected}"),
+        format!(
+            "Amount is not equal to UnitPrice * Qty. Supplied value:{supplied} Expected:{expected}"
+        ),
     )
     .at("Line.Amount")
 }
@@ -120,15 +124,27 @@ pub fn unsupported(operation: &str, entity: &str) -> Fault {
 }
 
 pub fn bad_request(detail: impl Into<String>) -> Fault {
-    Fault::validation(2010, "Request has invalid or unsupported property", detail.into())
+    Fault::validation(
+        2010,
+        "Request has invalid or unsupported property",
+        detail.into(),
+    )
 }
 
 pub fn query_parse(detail: impl Into<String>) -> Fault {
-    Fault::validation(4000, "Error parsing query", format!("QueryParserError: {}", detail.into()))
+    Fault::validation(
+        4000,
+        "Error parsing query",
+        format!("QueryParserError: {}", detail.into()),
+    )
 }
 
 pub fn query_invalid(detail: impl Into<String>) -> Fault {
-    Fault::validation(4001, "Invalid query", format!("QueryValidationError: {}", detail.into()))
+    Fault::validation(
+        4001,
+        "Invalid query",
+        format!("QueryValidationError: {}", detail.into()),
+    )
 }
 
 pub fn unauthorized() -> Fault {

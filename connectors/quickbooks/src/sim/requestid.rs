@@ -32,10 +32,16 @@ pub struct RequestIds {
 impl RequestIds {
     /// Checks the id's length; `None` when the request carries none.
     pub fn validate(id: Option<&str>, batch: bool) -> Result<Option<String>, Fault> {
-        let Some(id) = id.filter(|i| !i.is_empty()) else { return Ok(None) };
+        let Some(id) = id.filter(|i| !i.is_empty()) else {
+            return Ok(None);
+        };
         let max = if batch { MAX_LEN_BATCH } else { MAX_LEN };
         if id.chars().count() > max {
-            return Err(refusals::string_length("requestid", max, id.chars().count()));
+            return Err(refusals::string_length(
+                "requestid",
+                max,
+                id.chars().count(),
+            ));
         }
         Ok(Some(id.to_string()))
     }
@@ -51,13 +57,19 @@ impl RequestIds {
         };
         let _guard = self.running.lock().await;
         if let Some(s) = self.seen.lock().unwrap().get(&id).cloned() {
-            return respond::json_bytes(StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK), s.body.to_vec());
+            return respond::json_bytes(
+                StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK),
+                s.body.to_vec(),
+            );
         }
         let (status, body) = write();
         if !status.is_server_error() {
             self.seen.lock().unwrap().insert(
                 id,
-                Stored { status: status.as_u16(), body: Bytes::from(body.clone()) },
+                Stored {
+                    status: status.as_u16(),
+                    body: Bytes::from(body.clone()),
+                },
             );
         }
         respond::json_bytes(status, body)

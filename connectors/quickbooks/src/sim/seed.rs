@@ -53,17 +53,71 @@ pub fn seed(books: &mut Store, region: Region, realm: &str, now: DateTime<Utc>) 
     let home = if region == Region::Us { "USD" } else { "GBP" };
     let accounts: &[(u64, &str, &str, &str, &str)] = &[
         (1, "Services", "Income", "ServiceFeeIncome", "Revenue"),
-        (2, "Sales of Product Income", "Income", "SalesOfProductIncome", "Revenue"),
+        (
+            2,
+            "Sales of Product Income",
+            "Income",
+            "SalesOfProductIncome",
+            "Revenue",
+        ),
         (3, "Design income", "Income", "ServiceFeeIncome", "Revenue"),
         (4, "Checking", "Bank", "Checking", "Asset"),
-        (5, "Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable", "Asset"),
-        (6, "Undeposited Funds", "Other Current Asset", "UndepositedFunds", "Asset"),
-        (7, "Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable", "Liability"),
-        (8, "Sales Tax Payable", "Other Current Liability", "SalesTaxPayable", "Liability"),
-        (9, "Advertising", "Expense", "AdvertisingPromotional", "Expense"),
-        (10, "Rent or Lease", "Expense", "RentOrLeaseOfBuildings", "Expense"),
-        (11, "Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs", "Expense"),
-        (12, "Opening Balance Equity", "Equity", "OpeningBalanceEquity", "Equity"),
+        (
+            5,
+            "Accounts Receivable (A/R)",
+            "Accounts Receivable",
+            "AccountsReceivable",
+            "Asset",
+        ),
+        (
+            6,
+            "Undeposited Funds",
+            "Other Current Asset",
+            "UndepositedFunds",
+            "Asset",
+        ),
+        (
+            7,
+            "Accounts Payable (A/P)",
+            "Accounts Payable",
+            "AccountsPayable",
+            "Liability",
+        ),
+        (
+            8,
+            "Sales Tax Payable",
+            "Other Current Liability",
+            "SalesTaxPayable",
+            "Liability",
+        ),
+        (
+            9,
+            "Advertising",
+            "Expense",
+            "AdvertisingPromotional",
+            "Expense",
+        ),
+        (
+            10,
+            "Rent or Lease",
+            "Expense",
+            "RentOrLeaseOfBuildings",
+            "Expense",
+        ),
+        (
+            11,
+            "Cost of Goods Sold",
+            "Cost of Goods Sold",
+            "SuppliesMaterialsCogs",
+            "Expense",
+        ),
+        (
+            12,
+            "Opening Balance Equity",
+            "Equity",
+            "OpeningBalanceEquity",
+            "Equity",
+        ),
     ];
     for (id, name, kind, sub, class) in accounts {
         books.seed(
@@ -121,7 +175,10 @@ pub fn seed(books: &mut Store, region: Region, realm: &str, now: DateTime<Utc>) 
     for (i, (code, name, rate)) in RATES.iter().enumerate() {
         books.seed(
             "CompanyCurrency",
-            with(base(i as u64 + 1, &t), json!({"Code": code, "Name": name, "Active": true})),
+            with(
+                base(i as u64 + 1, &t),
+                json!({"Code": code, "Name": name, "Active": true}),
+            ),
         );
         if *code != home {
             books.seed(

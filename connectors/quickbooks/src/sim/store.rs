@@ -32,7 +32,12 @@ impl Store {
     }
 
     /// Stores a new object with `Id`, `SyncToken` "0" and `MetaData`.
-    pub fn insert_new(&mut self, entity: &'static str, mut obj: Value, now: DateTime<Utc>) -> Value {
+    pub fn insert_new(
+        &mut self,
+        entity: &'static str,
+        mut obj: Value,
+        now: DateTime<Utc>,
+    ) -> Value {
         let id = self.allocate_id(entity);
         let t = format_time(now);
         obj["Id"] = json!(id.to_string());
@@ -45,7 +50,13 @@ impl Store {
     }
 
     /// Replaces a stored object, raising its `SyncToken` and `LastUpdatedTime`.
-    pub fn replace(&mut self, entity: &'static str, id: u64, mut obj: Value, now: DateTime<Utc>) -> Value {
+    pub fn replace(
+        &mut self,
+        entity: &'static str,
+        id: u64,
+        mut obj: Value,
+        now: DateTime<Utc>,
+    ) -> Value {
         let prev = self.get(entity, id).cloned().unwrap_or(Value::Null);
         let token = sync_token(&prev).unwrap_or(0) + 1;
         obj["Id"] = json!(id.to_string());
@@ -62,7 +73,10 @@ impl Store {
 
     /// Puts a seeded object in as it is (it carries its own Id and MetaData).
     pub fn seed(&mut self, entity: &'static str, obj: Value) {
-        let id: u64 = obj["Id"].as_str().and_then(|s| s.parse().ok()).expect("seeded id");
+        let id: u64 = obj["Id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("seeded id");
         let n = self.next_id.entry(entity).or_insert(1);
         *n = (*n).max(id + 1);
         self.live.entry(entity).or_default().insert(id, obj);

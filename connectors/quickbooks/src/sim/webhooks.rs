@@ -31,14 +31,17 @@ impl Format {
         match s.map(str::to_ascii_lowercase).as_deref() {
             None | Some("cloudevents") => Ok(Format::CloudEvents),
             Some("legacy") => Ok(Format::Legacy),
-            Some(other) => Err(format!("--webhook-format {other:?}: expected legacy or cloudevents")),
+            Some(other) => Err(format!(
+                "--webhook-format {other:?}: expected legacy or cloudevents"
+            )),
         }
     }
 }
 
 /// `intuit-signature`: base64 of HMAC-SHA256 over the raw body.
 pub fn sign(verifier_token: &str, body: &[u8]) -> String {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(verifier_token.as_bytes()).expect("any key length");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(verifier_token.as_bytes())
+        .expect("any key length");
     mac.update(body);
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
@@ -109,7 +112,12 @@ impl Webhooks {
             format: Format::parse(opts.webhook_format.as_deref()).unwrap_or(Format::CloudEvents),
             pause: opts.scaled(Duration::from_secs(1)),
         });
-        Webhooks { target, realm: realm.to_string(), tx, rx: Mutex::new(Some(rx)) }
+        Webhooks {
+            target,
+            realm: realm.to_string(),
+            tx,
+            rx: Mutex::new(Some(rx)),
+        }
     }
 
     /// Queues one notification for the changes of one request (never blocks).
@@ -170,6 +178,9 @@ mod tests {
     #[test]
     fn signs_like_intuit() {
         // base64(HMAC-SHA256("body", "secret")), computed independently
-        assert_eq!(sign("secret", b"body"), "3EaYNVf+oSe0OvchRn65s/3iM4/j4U9RlSqoR4wT01U=");
+        assert_eq!(
+            sign("secret", b"body"),
+            "3EaYNVf+oSe0OvchRn65s/3iM4/j4U9RlSqoR4wT01U="
+        );
     }
 }

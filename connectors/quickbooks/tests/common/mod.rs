@@ -36,7 +36,10 @@ impl Schema {
             cache
                 .entry(ty.to_string())
                 .or_insert_with(|| {
-                    assert!(self.root["$defs"].get(ty).is_some(), "the schema has no type {ty}");
+                    assert!(
+                        self.root["$defs"].get(ty).is_some(),
+                        "the schema has no type {ty}"
+                    );
                     let mut root = self.root.clone();
                     root["$ref"] = json!(format!("#/$defs/{ty}"));
                     Arc::new(
@@ -52,7 +55,11 @@ impl Schema {
             .iter_errors(v)
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// Panics with the errors when `v` is not a valid `ty`.
@@ -72,7 +79,11 @@ pub struct Env {
 }
 
 pub async fn start(opts: SimOptions) -> Env {
-    let opts = SimOptions { token: Some(TOKEN.into()), rate_limits: false, ..opts };
+    let opts = SimOptions {
+        token: Some(TOKEN.into()),
+        rate_limits: false,
+        ..opts
+    };
     start_raw(opts).await
 }
 
@@ -94,7 +105,10 @@ impl Env {
 
     async fn finish(&self, resp: reqwest::Response) -> (StatusCode, Value) {
         let status = resp.status();
-        assert!(resp.headers().contains_key("intuit_tid"), "every response carries intuit_tid");
+        assert!(
+            resp.headers().contains_key("intuit_tid"),
+            "every response carries intuit_tid"
+        );
         let v: Value = resp.json().await.expect("a JSON body");
         Schema::get().assert_valid("IntuitResponse", &v);
         (status, v)
@@ -104,11 +118,21 @@ impl Env {
     /// against the entity's XSD type before it is sent.
     pub async fn post(&self, entity: &str, query: &str, body: &Value) -> (StatusCode, Value) {
         Schema::get().assert_valid(entity, body);
-        self.post_unchecked(&entity.to_lowercase(), query, body).await
+        self.post_unchecked(&entity.to_lowercase(), query, body)
+            .await
     }
 
-    pub async fn post_unchecked(&self, path: &str, query: &str, body: &Value) -> (StatusCode, Value) {
-        let url = format!("{}?minorversion=75{}{query}", self.url(path), if query.is_empty() { "" } else { "&" });
+    pub async fn post_unchecked(
+        &self,
+        path: &str,
+        query: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let url = format!(
+            "{}?minorversion=75{}{query}",
+            self.url(path),
+            if query.is_empty() { "" } else { "&" }
+        );
         let resp = self
             .http
             .post(url)
@@ -122,7 +146,13 @@ impl Env {
     }
 
     pub async fn get(&self, rest: &str) -> (StatusCode, Value) {
-        let resp = self.http.get(self.url(rest)).bearer_auth(&self.token).send().await.unwrap();
+        let resp = self
+            .http
+            .get(self.url(rest))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
         self.finish(resp).await
     }
 

@@ -66,7 +66,10 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// The company's preferences object.
     pub fn prefs(&self) -> Value {
-        self.books.get("Preferences", 1).cloned().unwrap_or(Value::Null)
+        self.books
+            .get("Preferences", 1)
+            .cloned()
+            .unwrap_or(Value::Null)
     }
 
     pub fn home_currency(&self) -> String {
@@ -200,7 +203,12 @@ fn void(ctx: &mut Ctx, entity: &'static str, body: Value) -> Result<Value, Fault
 }
 
 /// Checks a body against the entity's rules and derives the read-only fields.
-fn prepare(ctx: &mut Ctx, entity: &'static str, obj: Value, existing: Option<u64>) -> Result<Value, Fault> {
+fn prepare(
+    ctx: &mut Ctx,
+    entity: &'static str,
+    obj: Value,
+    existing: Option<u64>,
+) -> Result<Value, Fault> {
     match entity {
         "Customer" | "Vendor" | "Employee" => names::person(ctx, entity, obj, existing),
         "Item" => names::item(ctx, obj, existing),
@@ -210,7 +218,11 @@ fn prepare(ctx: &mut Ctx, entity: &'static str, obj: Value, existing: Option<u64
         "Attachable" => settings::attachable(ctx, obj),
         "Preferences" | "CompanyInfo" if existing.is_some() => Ok(obj),
         _ => Err(refusals::unsupported(
-            if existing.is_some() { "Update" } else { "Create" },
+            if existing.is_some() {
+                "Update"
+            } else {
+                "Create"
+            },
             entity,
         )),
     }

@@ -17,7 +17,12 @@ fn key(name: &str) -> String {
 }
 
 /// Customer, Vendor or Employee.
-pub fn person(ctx: &mut Ctx, entity: &'static str, mut obj: Value, existing: Option<u64>) -> Result<Value, Fault> {
+pub fn person(
+    ctx: &mut Ctx,
+    entity: &'static str,
+    mut obj: Value,
+    existing: Option<u64>,
+) -> Result<Value, Fault> {
     let display = match obj["DisplayName"].as_str() {
         Some(d) => d.trim().to_string(),
         None => {
@@ -36,7 +41,11 @@ pub fn person(ctx: &mut Ctx, entity: &'static str, mut obj: Value, existing: Opt
         }
     };
     if display.chars().count() > DISPLAY_NAME_MAX {
-        return Err(refusals::string_length("DisplayName", DISPLAY_NAME_MAX, display.chars().count()));
+        return Err(refusals::string_length(
+            "DisplayName",
+            DISPLAY_NAME_MAX,
+            display.chars().count(),
+        ));
     }
     for other in ["Customer", "Vendor", "Employee"] {
         let clash = ctx.books.all(other).any(|o| {
@@ -59,7 +68,10 @@ pub fn person(ctx: &mut Ctx, entity: &'static str, mut obj: Value, existing: Opt
     }
     obj["Balance"] = json!(0);
     let home = ctx.home_currency();
-    let currency = obj["CurrencyRef"]["value"].as_str().unwrap_or(&home).to_string();
+    let currency = obj["CurrencyRef"]["value"]
+        .as_str()
+        .unwrap_or(&home)
+        .to_string();
     if currency_name(&currency).is_empty() {
         return Err(refusals::invalid_reference("CurrencyRef", &currency));
     }
@@ -70,7 +82,10 @@ pub fn person(ctx: &mut Ctx, entity: &'static str, mut obj: Value, existing: Opt
     }
     if let Some(id) = existing {
         let before = ctx.books.get(entity, id).cloned().unwrap_or(Value::Null);
-        let was = before["CurrencyRef"]["value"].as_str().unwrap_or(&home).to_string();
+        let was = before["CurrencyRef"]["value"]
+            .as_str()
+            .unwrap_or(&home)
+            .to_string();
         if was != currency {
             return Err(refusals::business(format!(
                 "You can't change the currency of {display}: a customer or vendor keeps the currency it was created with ({was})."
@@ -94,7 +109,11 @@ pub fn person(ctx: &mut Ctx, entity: &'static str, mut obj: Value, existing: Opt
 
 /// Item: a Service or NonInventory product with an income account.
 pub fn item(ctx: &mut Ctx, mut obj: Value, existing: Option<u64>) -> Result<Value, Fault> {
-    let name = obj["Name"].as_str().map(str::trim).unwrap_or_default().to_string();
+    let name = obj["Name"]
+        .as_str()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
     if name.is_empty() {
         return Err(refusals::missing("Name"));
     }
@@ -106,7 +125,8 @@ pub fn item(ctx: &mut Ctx, mut obj: Value, existing: Option<u64>) -> Result<Valu
     if !matches!(kind.as_str(), "Service" | "NonInventory") {
         return Err(refusals::invalid_value("Type", &kind));
     }
-    let account = id_of(&obj["IncomeAccountRef"]).ok_or_else(|| refusals::missing("IncomeAccountRef"))?;
+    let account =
+        id_of(&obj["IncomeAccountRef"]).ok_or_else(|| refusals::missing("IncomeAccountRef"))?;
     let acc = ctx
         .books
         .get("Account", account)
@@ -124,8 +144,17 @@ pub fn item(ctx: &mut Ctx, mut obj: Value, existing: Option<u64>) -> Result<Valu
 }
 
 /// Account, Class or Department.
-pub fn simple(ctx: &mut Ctx, entity: &'static str, mut obj: Value, existing: Option<u64>) -> Result<Value, Fault> {
-    let name = obj["Name"].as_str().map(str::trim).unwrap_or_default().to_string();
+pub fn simple(
+    ctx: &mut Ctx,
+    entity: &'static str,
+    mut obj: Value,
+    existing: Option<u64>,
+) -> Result<Value, Fault> {
+    let name = obj["Name"]
+        .as_str()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
     if name.is_empty() {
         return Err(refusals::missing("Name"));
     }
@@ -141,10 +170,17 @@ pub fn simple(ctx: &mut Ctx, entity: &'static str, mut obj: Value, existing: Opt
     Ok(obj)
 }
 
-fn unique_name(ctx: &Ctx, entity: &str, name: &str, existing: Option<u64>, what: &str) -> Result<(), Fault> {
-    let clash = ctx.books.all(entity).any(|o| {
-        id_of(&o["Id"]) != existing && o["Name"].as_str().map(key) == Some(key(name))
-    });
+fn unique_name(
+    ctx: &Ctx,
+    entity: &str,
+    name: &str,
+    existing: Option<u64>,
+    what: &str,
+) -> Result<(), Fault> {
+    let clash = ctx
+        .books
+        .all(entity)
+        .any(|o| id_of(&o["Id"]) != existing && o["Name"].as_str().map(key) == Some(key(name)));
     if clash {
         return Err(refusals::duplicate_name(what).at("Name"));
     }

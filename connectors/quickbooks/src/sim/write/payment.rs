@@ -20,7 +20,10 @@ pub fn prepare(ctx: &mut Ctx, mut obj: Value, existing: Option<u64>) -> Result<V
         .ok_or_else(|| refusals::invalid_reference("CustomerRef", &customer_id.to_string()))?;
     obj["CustomerRef"] = json!({"value": customer_id.to_string(), "name": customer["DisplayName"]});
     let home = ctx.home_currency();
-    let currency = customer["CurrencyRef"]["value"].as_str().unwrap_or(&home).to_string();
+    let currency = customer["CurrencyRef"]["value"]
+        .as_str()
+        .unwrap_or(&home)
+        .to_string();
     if let Some(sent) = obj["CurrencyRef"]["value"].as_str()
         && sent != currency
     {
@@ -31,12 +34,14 @@ pub fn prepare(ctx: &mut Ctx, mut obj: Value, existing: Option<u64>) -> Result<V
         .at("CurrencyRef"));
     }
     obj["CurrencyRef"] = json!({"value": currency, "name": currency_name(&currency)});
-    let total = amount(&obj["TotalAmt"], "TotalAmt")?.ok_or_else(|| refusals::missing("TotalAmt"))?;
+    let total =
+        amount(&obj["TotalAmt"], "TotalAmt")?.ok_or_else(|| refusals::missing("TotalAmt"))?;
     if total < Decimal::ZERO {
         return Err(refusals::invalid_value("TotalAmt", &total.to_string()));
     }
     let txn_date = match obj["TxnDate"].as_str() {
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| refusals::invalid_value("TxnDate", d))?,
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| refusals::invalid_value("TxnDate", d))?,
         None => ctx.st.today(),
     };
     ctx.check_open_period(txn_date)?;
@@ -44,24 +49,30 @@ pub fn prepare(ctx: &mut Ctx, mut obj: Value, existing: Option<u64>) -> Result<V
     if let Some(acc) = id_of(&obj["DepositToAccountRef"])
         && ctx.books.get("Account", acc).is_none()
     {
-        return Err(refusals::invalid_reference("DepositToAccountRef", &acc.to_string()));
+        return Err(refusals::invalid_reference(
+            "DepositToAccountRef",
+            &acc.to_string(),
+        ));
     }
 
     let mut applied = Decimal::ZERO;
     let mut lines = Vec::new();
     for line in obj["Line"].as_array().cloned().unwrap_or_default() {
-        let line_amount = cents(amount(&line["Amount"], "Line.Amount")?.ok_or_else(|| refusals::missing("Line.Amount"))?);
+        let line_amount = cents(
+            amount(&line["Amount"], "Line.Amount")?
+                .ok_or_else(|| refusals::missing("Line.Amount"))?,
+        );
         let mut linked = Vec::new();
         for link in line["LinkedTxn"].as_array().cloned().unwrap_or_default() {
             let kind = link["TxnType"].as_str().unwrap_or_default();
             if !matches!(kind, "Invoice" | "CreditMemo") {
                 return Err(refusals::invalid_value("Line.LinkedTxn.TxnType", kind));
             }
-            let txn_id = id_of(&link["TxnId"]).ok_or_else(|| refusals::missing("Line.LinkedTxn.TxnId"))?;
-            let txn = ctx
-                .books
-                .get(kind, txn_id)
-                .ok_or_else(|| refusals::invalid_reference("Line.LinkedTxn.TxnId", &txn_id.to_string()))?;
+            let txn_id =
+                id_of(&link["TxnId"]).ok_or_else(|| refusals::missing("Line.LinkedTxn.TxnId"))?;
+            let txn = ctx.books.get(kind, txn_id).ok_or_else(|| {
+                refusals::invalid_reference("Line.LinkedTxn.TxnId", &txn_id.to_string())
+            })?;
             if id_of(&txn["CustomerRef"]) != Some(customer_id) {
                 return Err(refusals::business(format!(
                     "{kind} {txn_id} belongs to another customer than this payment."
@@ -139,10 +150,15 @@ pub fn refresh_linked(ctx: &mut Ctx, payment: &Value) {
     for line in payment["Line"].as_array().into_iter().flatten() {
         for link in line["LinkedTxn"].as_array().into_iter().flatten() {
             let kind = link["TxnType"].as_str().unwrap_or_default();
-            let Some(id) = id_of(&link["TxnId"]) else { continue };
+            let Some(id) = id_of(&link["TxnId"]) else {
+                continue;
+            };
             let applied = applied_to(ctx.books, kind, &link["TxnId"]);
             if let Some(txn) = ctx.books.get_mut(kind, id) {
-                let total = amount(&txn["TotalAmt"], "TotalAmt").ok().flatten().unwrap_or_default();
+                let total = amount(&txn["TotalAmt"], "TotalAmt")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
                 let balance = (total - applied).max(Decimal::ZERO);
                 txn["Balance"] = to_json(balance);
                 if kind == "CreditMemo" {
@@ -162,7 +178,9 @@ pub fn refresh_linked(ctx: &mut Ctx, payment: &Value) {
 
 /// A customer's balance: what is open on its invoices less its open credit.
 pub fn refresh_customer(ctx: &mut Ctx, customer_ref: &Value) {
-    let Some(id) = id_of(customer_ref) else { return };
+    let Some(id) = id_of(customer_ref) else {
+        return;
+    };
     let open = |kind: &str| -> Decimal {
         ctx.books
             .all(kind)

@@ -19,7 +19,12 @@ use crate::wire::Fault;
 /// QuickBooks' limit on `DocNumber`.
 pub const DOC_NUMBER_MAX: usize = 21;
 
-pub fn prepare(ctx: &mut Ctx, entity: &'static str, mut obj: Value, existing: Option<u64>) -> Result<Value, Fault> {
+pub fn prepare(
+    ctx: &mut Ctx,
+    entity: &'static str,
+    mut obj: Value,
+    existing: Option<u64>,
+) -> Result<Value, Fault> {
     let customer_id = id_of(&obj["CustomerRef"]).ok_or_else(|| refusals::missing("CustomerRef"))?;
     let customer = ctx
         .books
@@ -30,8 +35,14 @@ pub fn prepare(ctx: &mut Ctx, entity: &'static str, mut obj: Value, existing: Op
     obj["CustomerRef"] = json!({"value": customer_id.to_string(), "name": customer["DisplayName"]});
 
     let home = ctx.home_currency();
-    let customer_currency = customer["CurrencyRef"]["value"].as_str().unwrap_or(&home).to_string();
-    let currency = obj["CurrencyRef"]["value"].as_str().unwrap_or(&customer_currency).to_string();
+    let customer_currency = customer["CurrencyRef"]["value"]
+        .as_str()
+        .unwrap_or(&home)
+        .to_string();
+    let currency = obj["CurrencyRef"]["value"]
+        .as_str()
+        .unwrap_or(&customer_currency)
+        .to_string();
     if currency != customer_currency {
         return Err(refusals::business(format!(
             "The transaction currency {currency} must be the currency of customer {} ({customer_currency}).",
@@ -61,8 +72,10 @@ pub fn prepare(ctx: &mut Ctx, entity: &'static str, mut obj: Value, existing: Op
     let (tax_detail, tax) = tax(ctx, &obj, &taxable)?;
     let total = subtotal + tax;
     let mut all_lines = lines;
-    all_lines.push(json!({"Amount": to_json(subtotal), "DetailType": "SubTotalLineDetail",
-        "SubTotalLineDetail": {}}));
+    all_lines.push(
+        json!({"Amount": to_json(subtotal), "DetailType": "SubTotalLineDetail",
+        "SubTotalLineDetail": {}}),
+    );
     obj["Line"] = Value::Array(all_lines);
     obj["TxnTaxDetail"] = tax_detail;
     obj["TotalAmt"] = to_json(total);
@@ -113,12 +126,21 @@ fn exchange_rate(obj: &Value, currency: &str, home: &str) -> Result<Decimal, Fau
     {
         return Ok(r);
     }
-    let usd = RATES.iter().find(|r| r.0 == currency).map(|r| r.2).unwrap_or("1");
+    let usd = RATES
+        .iter()
+        .find(|r| r.0 == currency)
+        .map(|r| r.2)
+        .unwrap_or("1");
     Ok(Decimal::from_str(&home_rate(currency, home, usd)).unwrap_or(Decimal::ONE))
 }
 
 /// Checks or assigns `DocNumber`.
-fn doc_number(ctx: &mut Ctx, entity: &'static str, obj: &mut Value, existing: Option<u64>) -> Result<(), Fault> {
+fn doc_number(
+    ctx: &mut Ctx,
+    entity: &'static str,
+    obj: &mut Value,
+    existing: Option<u64>,
+) -> Result<(), Fault> {
     let custom = ctx.prefs()["SalesFormsPrefs"]["CustomTxnNumbers"]
         .as_bool()
         .unwrap_or(false);
@@ -141,9 +163,14 @@ fn doc_number(ctx: &mut Ctx, entity: &'static str, obj: &mut Value, existing: Op
         // sales forms share one sequence of numbers
         for other in ["Invoice", "CreditMemo"] {
             if let Some(clash) = ctx.books.all(other).find(|o| {
-                !(other == entity && id_of(&o["Id"]) == existing) && o["DocNumber"].as_str() == Some(&doc)
+                !(other == entity && id_of(&o["Id"]) == existing)
+                    && o["DocNumber"].as_str() == Some(&doc)
             }) {
-                let txn_type = if other == "CreditMemo" { "Credit Memo" } else { other };
+                let txn_type = if other == "CreditMemo" {
+                    "Credit Memo"
+                } else {
+                    other
+                };
                 return Err(refusals::duplicate_doc_number(
                     &doc,
                     txn_type,
@@ -156,7 +183,10 @@ fn doc_number(ctx: &mut Ctx, entity: &'static str, obj: &mut Value, existing: Op
 }
 
 /// The sales lines, checked and numbered; their sum; taxable amount per tax code.
-fn lines(ctx: &Ctx, obj: &Value) -> Result<(Vec<Value>, Decimal, BTreeMap<String, Decimal>), Fault> {
+fn lines(
+    ctx: &Ctx,
+    obj: &Value,
+) -> Result<(Vec<Value>, Decimal, BTreeMap<String, Decimal>), Fault> {
     let Some(input) = obj["Line"].as_array() else {
         return Err(refusals::missing("Line"));
     };
@@ -183,12 +213,18 @@ fn lines(ctx: &Ctx, obj: &Value) -> Result<(Vec<Value>, Decimal, BTreeMap<String
         }
         let mut l = line.clone();
         let detail = &line["SalesItemLineDetail"];
-        let item_id = id_of(&detail["ItemRef"]).ok_or_else(|| refusals::missing("Line.SalesItemLineDetail.ItemRef"))?;
+        let item_id = id_of(&detail["ItemRef"])
+            .ok_or_else(|| refusals::missing("Line.SalesItemLineDetail.ItemRef"))?;
         let item = ctx
             .books
             .get("Item", item_id)
             .filter(|i| i["Active"].as_bool() != Some(false))
-            .ok_or_else(|| refusals::invalid_reference("Line.SalesItemLineDetail.ItemRef", &item_id.to_string()))?;
+            .ok_or_else(|| {
+                refusals::invalid_reference(
+                    "Line.SalesItemLineDetail.ItemRef",
+                    &item_id.to_string(),
+                )
+            })?;
         let qty = amount(&detail["Qty"], "Line.SalesItemLineDetail.Qty")?;
         let price = amount(&detail["UnitPrice"], "Line.SalesItemLineDetail.UnitPrice")?;
         let given = amount(&line["Amount"], "Line.Amount")?;
@@ -211,7 +247,10 @@ fn lines(ctx: &Ctx, obj: &Value) -> Result<(Vec<Value>, Decimal, BTreeMap<String
         if let Some(class) = id_of(&detail["ClassRef"])
             && ctx.books.get("Class", class).is_none()
         {
-            return Err(refusals::invalid_reference("Line.SalesItemLineDetail.ClassRef", &class.to_string()));
+            return Err(refusals::invalid_reference(
+                "Line.SalesItemLineDetail.ClassRef",
+                &class.to_string(),
+            ));
         }
         let code = line_tax_code(ctx, detail)?;
         if code != "NON" {
@@ -221,7 +260,8 @@ fn lines(ctx: &Ctx, obj: &Value) -> Result<(Vec<Value>, Decimal, BTreeMap<String
         l["Id"] = json!(n.to_string());
         l["LineNum"] = json!(n);
         l["Amount"] = to_json(line_amount);
-        l["SalesItemLineDetail"]["ItemRef"] = json!({"value": item_id.to_string(), "name": item["Name"]});
+        l["SalesItemLineDetail"]["ItemRef"] =
+            json!({"value": item_id.to_string(), "name": item["Name"]});
         l["SalesItemLineDetail"]["TaxCodeRef"] = json!({"value": code});
         out.push(l);
         subtotal += line_amount;
@@ -239,20 +279,35 @@ fn line_tax_code(ctx: &Ctx, detail: &Value) -> Result<String, Fault> {
         Region::Us => match sent.as_deref() {
             None | Some("NON") => Ok("NON".into()),
             Some("TAX") => Ok("TAX".into()),
-            Some(other) => Err(refusals::invalid_reference("Line.SalesItemLineDetail.TaxCodeRef", other)),
+            Some(other) => Err(refusals::invalid_reference(
+                "Line.SalesItemLineDetail.TaxCodeRef",
+                other,
+            )),
         },
         Region::Global => {
-            let code = sent.ok_or_else(|| refusals::missing("Line.SalesItemLineDetail.TaxCodeRef"))?;
-            match code.parse::<u64>().ok().and_then(|id| ctx.books.get("TaxCode", id)) {
+            let code =
+                sent.ok_or_else(|| refusals::missing("Line.SalesItemLineDetail.TaxCodeRef"))?;
+            match code
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| ctx.books.get("TaxCode", id))
+            {
                 Some(_) => Ok(code),
-                None => Err(refusals::invalid_reference("Line.SalesItemLineDetail.TaxCodeRef", &code)),
+                None => Err(refusals::invalid_reference(
+                    "Line.SalesItemLineDetail.TaxCodeRef",
+                    &code,
+                )),
             }
         }
     }
 }
 
 /// `TxnTaxDetail` and the tax total: one tax line per rate.
-fn tax(ctx: &Ctx, obj: &Value, taxable: &BTreeMap<String, Decimal>) -> Result<(Value, Decimal), Fault> {
+fn tax(
+    ctx: &Ctx,
+    obj: &Value,
+    taxable: &BTreeMap<String, Decimal>,
+) -> Result<(Value, Decimal), Fault> {
     // (tax code id, amount it applies to)
     let mut bases: Vec<(u64, Decimal)> = Vec::new();
     let mut txn_code = Value::Null;
@@ -261,7 +316,10 @@ fn tax(ctx: &Ctx, obj: &Value, taxable: &BTreeMap<String, Decimal>) -> Result<(V
             if let Some(base) = taxable.get("TAX") {
                 let code = id_of(&obj["TxnTaxDetail"]["TxnTaxCodeRef"]).unwrap_or(US_TAX_CODE);
                 if ctx.books.get("TaxCode", code).is_none() {
-                    return Err(refusals::invalid_reference("TxnTaxDetail.TxnTaxCodeRef", &code.to_string()));
+                    return Err(refusals::invalid_reference(
+                        "TxnTaxDetail.TxnTaxCodeRef",
+                        &code.to_string(),
+                    ));
                 }
                 txn_code = json!({"value": code.to_string()});
                 bases.push((code, *base));
@@ -276,10 +334,20 @@ fn tax(ctx: &Ctx, obj: &Value, taxable: &BTreeMap<String, Decimal>) -> Result<(V
     let mut tax_lines = Vec::new();
     let mut total = Decimal::ZERO;
     for (code, base) in bases {
-        let Some(tax_code) = ctx.books.get("TaxCode", code) else { continue };
-        for detail in tax_code["SalesTaxRateList"]["TaxRateDetail"].as_array().into_iter().flatten() {
-            let Some(rate_id) = id_of(&detail["TaxRateRef"]) else { continue };
-            let Some(rate) = ctx.books.get("TaxRate", rate_id) else { continue };
+        let Some(tax_code) = ctx.books.get("TaxCode", code) else {
+            continue;
+        };
+        for detail in tax_code["SalesTaxRateList"]["TaxRateDetail"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let Some(rate_id) = id_of(&detail["TaxRateRef"]) else {
+                continue;
+            };
+            let Some(rate) = ctx.books.get("TaxRate", rate_id) else {
+                continue;
+            };
             let percent = amount(&rate["RateValue"], "RateValue")?.unwrap_or_default();
             let tax = cents(base * percent / Decimal::ONE_HUNDRED);
             total += tax;
@@ -307,7 +375,14 @@ pub fn voided(mut obj: Value) -> Value {
             line["SalesItemLineDetail"]["Qty"] = json!(0);
         }
     }
-    for k in ["TotalAmt", "Balance", "HomeTotalAmt", "HomeBalance", "RemainingCredit", "UnappliedAmt"] {
+    for k in [
+        "TotalAmt",
+        "Balance",
+        "HomeTotalAmt",
+        "HomeBalance",
+        "RemainingCredit",
+        "UnappliedAmt",
+    ] {
         if !obj[k].is_null() {
             obj[k] = json!(0);
         }
@@ -316,6 +391,10 @@ pub fn voided(mut obj: Value) -> Value {
         obj["TxnTaxDetail"] = json!({"TotalTax": 0});
     }
     let note = obj["PrivateNote"].as_str().unwrap_or_default().to_string();
-    obj["PrivateNote"] = json!(if note.is_empty() { "Voided".to_string() } else { format!("Voided - {note}") });
+    obj["PrivateNote"] = json!(if note.is_empty() {
+        "Voided".to_string()
+    } else {
+        format!("Voided - {note}")
+    });
     obj
 }

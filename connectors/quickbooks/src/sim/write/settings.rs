@@ -19,10 +19,15 @@ pub fn attachable(ctx: &mut Ctx, obj: Value) -> Result<Value, Fault> {
     }
     for r in obj["AttachableRef"].as_array().into_iter().flatten() {
         let kind = r["EntityRef"]["type"].as_str().unwrap_or_default();
-        let entity = canonical_entity(kind).ok_or_else(|| refusals::invalid_value("AttachableRef.EntityRef.type", kind))?;
-        let id = id_of(&r["EntityRef"]).ok_or_else(|| refusals::missing("AttachableRef.EntityRef"))?;
+        let entity = canonical_entity(kind)
+            .ok_or_else(|| refusals::invalid_value("AttachableRef.EntityRef.type", kind))?;
+        let id =
+            id_of(&r["EntityRef"]).ok_or_else(|| refusals::missing("AttachableRef.EntityRef"))?;
         if ctx.books.get(entity, id).is_none() {
-            return Err(refusals::invalid_reference("AttachableRef.EntityRef", &id.to_string()));
+            return Err(refusals::invalid_reference(
+                "AttachableRef.EntityRef",
+                &id.to_string(),
+            ));
         }
     }
     Ok(obj)

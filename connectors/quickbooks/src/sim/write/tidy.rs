@@ -71,6 +71,9 @@ mod tests {
         let t = tidy(json!({"SyncToken": 3, "DocNumber": "", "PrivateNote": null,
             "MetaData": {}, "sparse": false,
             "Line": [{"LineNum": 0, "Description": ""}]}));
-        assert_eq!(t, json!({"SyncToken": "3", "sparse": false, "Line": [{"LineNum": 0}]}));
+        assert_eq!(
+            t,
+            json!({"SyncToken": "3", "sparse": false, "Line": [{"LineNum": 0}]})
+        );
     }
 }
