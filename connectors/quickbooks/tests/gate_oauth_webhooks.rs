@@ -321,7 +321,7 @@ async fn receiver() -> (String, mpsc::UnboundedReceiver<(HeaderMap, Bytes)>) {
     (url, rx)
 }
 
-async fn webhook_for(format: Option<&str>) -> (Env, Value) {
+async fn webhook_for(format: Option<&str>) -> (Env, Value, String) {
     let (url, mut rx) = receiver().await;
     let env = start(SimOptions {
         webhook_url: Some(url),
@@ -343,14 +343,14 @@ async fn webhook_for(format: Option<&str>) -> (Env, Value) {
     );
     assert_ne!(signature, sign_webhook("another-token", &body));
     let v: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(v.to_string().contains(c["Id"].as_str().unwrap()), true);
-    (env, v)
+    (env, v, c["Id"].as_str().unwrap().to_string())
 }
 
 #[tokio::test]
 async fn webhooks_are_signed_cloudevents_by_default() {
-    let (env, v) = webhook_for(None).await;
+    let (env, v, id) = webhook_for(None).await;
     let e = &v[0];
+    assert_eq!(e["intuitentityid"], id);
     assert_eq!(e["specversion"], "1.0");
     assert_eq!(e["type"], "qbo.customer.created.v1");
     assert_eq!(e["intuitaccountid"], env.realm);
@@ -360,10 +360,11 @@ async fn webhooks_are_signed_cloudevents_by_default() {
 
 #[tokio::test]
 async fn webhooks_are_signed_legacy_event_notifications_on_request() {
-    let (env, v) = webhook_for(Some("legacy")).await;
+    let (env, v, id) = webhook_for(Some("legacy")).await;
     let n = &v["eventNotifications"][0];
     assert_eq!(n["realmId"], env.realm);
     let e = &n["dataChangeEvent"]["entities"][0];
+    assert_eq!(e["id"], id);
     assert_eq!(
         (e["name"].as_str(), e["operation"].as_str()),
         (Some("Customer"), Some("Create"))

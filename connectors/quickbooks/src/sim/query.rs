@@ -317,11 +317,11 @@ fn field<'a>(obj: &'a Value, path: &str) -> &'a Value {
 fn compare(v: &Value, lit: &Literal) -> Option<Ordering> {
     match (v, lit) {
         (Value::Bool(a), Literal::Bool(b)) => Some(a.cmp(b)),
-        (Value::String(s), Literal::Bool(b)) => Some(
-            s.eq_ignore_ascii_case(&b.to_string())
-                .then_some(Ordering::Equal)
-                .unwrap_or(Ordering::Less),
-        ),
+        (Value::String(s), Literal::Bool(b)) => Some(if s.eq_ignore_ascii_case(&b.to_string()) {
+            Ordering::Equal
+        } else {
+            Ordering::Less
+        }),
         (Value::Number(n), Literal::Number(d)) => {
             Decimal::from_str(&n.to_string()).ok().map(|x| x.cmp(d))
         }

@@ -183,10 +183,9 @@ fn doc_number(
 }
 
 /// The sales lines, checked and numbered; their sum; taxable amount per tax code.
-fn lines(
-    ctx: &Ctx,
-    obj: &Value,
-) -> Result<(Vec<Value>, Decimal, BTreeMap<String, Decimal>), Fault> {
+type Lines = (Vec<Value>, Decimal, BTreeMap<String, Decimal>);
+
+fn lines(ctx: &Ctx, obj: &Value) -> Result<Lines, Fault> {
     let Some(input) = obj["Line"].as_array() else {
         return Err(refusals::missing("Line"));
     };
