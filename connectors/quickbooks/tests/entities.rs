@@ -200,3 +200,39 @@ async fn reading_what_is_not_there_is_object_not_found() {
     assert_eq!(v["ExchangeRate"]["Rate"], json!(1.08));
     let _ = Schema::get();
 }
+
+#[tokio::test]
+async fn notes_attach_to_objects_that_exist_and_read_only_lists_refuse_writes() {
+    let env = start(SimOptions::default()).await;
+    let note = json!({"Note": "Called about the invoice", "AttachableRef": [{"EntityRef": {"type": "Customer", "value": "1"}}]});
+    let a = env.create("Attachable", note).await;
+    assert_eq!(a["AttachableRef"][0]["EntityRef"]["value"], "1");
+    let dangling =
+        json!({"Note": "x", "AttachableRef": [{"EntityRef": {"type": "Invoice", "value": "404"}}]});
+    let (s, v) = env.post("Attachable", "", &dangling).await;
+    assert_eq!((s, fault_code(&v)), (StatusCode::BAD_REQUEST, "2500"));
+    let (s, v) = env
+        .post("Attachable", "", &json!({"AttachableRef": []}))
+        .await;
+    assert_eq!((s, fault_code(&v)), (StatusCode::BAD_REQUEST, "2020"));
+    for (entity, body) in [
+        (
+            "Budget",
+            json!({"Name": "Mine", "BudgetType": "ProfitAndLoss"}),
+        ),
+        ("TaxCode", json!({"Name": "Mine"})),
+        ("TaxRate", json!({"Name": "Mine", "RateValue": 5})),
+    ] {
+        let (s, v) = env.post(entity, "", &body).await;
+        assert_eq!(
+            (s, fault_code(&v)),
+            (StatusCode::BAD_REQUEST, "500"),
+            "{entity} is read only"
+        );
+    }
+    let class = env.create("Class", json!({"Name": "Wholesale"})).await;
+    assert_eq!(class["FullyQualifiedName"], "Wholesale");
+    let (s, v) = env.post("Class", "", &json!({"Name": "wholesale"})).await;
+    assert_eq!((s, fault_code(&v)), (StatusCode::BAD_REQUEST, "6240"));
+    env.assert_export_valid();
+}

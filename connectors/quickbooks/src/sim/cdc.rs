@@ -65,3 +65,29 @@ pub fn run(
     }
     Ok(json!({"CDCResponse": [{"QueryResponse": responses}], "time": format_time(now)}))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_most_1000_per_entity_oldest_first() {
+        let mut books = Store::default();
+        let start = Utc::now();
+        for i in 0..1005 {
+            books.insert_new(
+                "Customer",
+                json!({"DisplayName": format!("c{i}")}),
+                start + Duration::milliseconds(i),
+            );
+        }
+        let v = run(&books, Some("Customer"), Some(&format_time(start)), start).unwrap();
+        let qr = &v["CDCResponse"][0]["QueryResponse"][0];
+        assert_eq!(qr["Customer"].as_array().unwrap().len(), MAX_PER_ENTITY);
+        assert_eq!(qr["Customer"][0]["DisplayName"], "c0");
+        let old = format_time(start - Duration::days(LOOK_BACK_DAYS) - Duration::seconds(1));
+        assert!(run(&books, Some("Customer"), Some(&old), start).is_err());
+        let edge = format_time(start - Duration::days(LOOK_BACK_DAYS) + Duration::seconds(1));
+        assert!(run(&books, Some("Customer"), Some(&edge), start).is_ok());
+    }
+}
