@@ -340,3 +340,26 @@ async fn what_real_clients_send_is_tolerated() {
     );
     env.assert_export_valid();
 }
+
+#[tokio::test]
+async fn a_property_intuits_schema_does_not_have_is_refused() {
+    let env = start(SimOptions::default()).await;
+    let c = a_customer(&env, "Strict Inc").await;
+    let mut inv = invoice(&c, "S-1");
+    inv["Line"][0]["SalesItemLineDetail"]["ItemReference"] = json!({"value": "1"});
+    let (s, v) = env.post_unchecked("invoice", "", &inv).await;
+    assert_eq!((s, fault_code(&v)), (StatusCode::BAD_REQUEST, "2010"));
+    let detail = v["Fault"]["Error"][0]["Detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Unrecognized field \"ItemReference\""),
+        "{detail}"
+    );
+    let (s, v) = env
+        .post_unchecked(
+            "customer",
+            "",
+            &json!({"DisplayName": "X", "Nickname": "x"}),
+        )
+        .await;
+    assert_eq!((s, fault_code(&v)), (StatusCode::BAD_REQUEST, "2010"));
+}

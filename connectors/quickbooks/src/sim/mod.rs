@@ -16,6 +16,7 @@ mod api;
 mod batch;
 mod cdc;
 mod gate;
+mod known_fields;
 mod limits;
 mod money;
 mod oauth;

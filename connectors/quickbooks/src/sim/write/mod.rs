@@ -114,6 +114,9 @@ pub fn apply(ctx: &mut Ctx, entity: &'static str, op: Op, body: Value) -> Result
             "the request body must be a {entity} object"
         )));
     }
+    if let Some((class, field)) = super::known_fields::unknown(entity, &body) {
+        return Err(refusals::unrecognized_field(&class, &field));
+    }
     let has_id = !body["Id"].is_null();
     match op {
         Op::Create if !has_id => create(ctx, entity, body),
