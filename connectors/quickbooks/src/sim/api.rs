@@ -88,7 +88,7 @@ pub async fn write_entity(
                     changes: Vec::new(),
                 };
                 let out = write::apply(&mut ctx, entity, op, v)?;
-                st2.webhooks.send(std::mem::take(&mut ctx.changes));
+                st2.notify(std::mem::take(&mut ctx.changes));
                 Ok(respond::entity(entity, out))
             });
             ok_or_fault(r)
@@ -160,7 +160,7 @@ pub async fn run_batch(
         .once(rid, move || {
             let r = parse_json(&body).and_then(|v| {
                 let (out, changes) = batch::run(&st2, &v)?;
-                st2.webhooks.send(changes);
+                st2.notify(changes);
                 Ok(out)
             });
             ok_or_fault(r)

@@ -2,7 +2,9 @@
 //! the Accounting API v3 paths under `/v3/company/{realmId}`, Intuit's
 //! `Fault` bodies, `SyncToken` concurrency, the query language, batch, change
 //! data capture, `requestid` replay, throttles, OAuth with an OpenID
-//! discovery document, signed webhooks and injected faults.
+//! discovery document, signed webhooks and injected faults. The request gate,
+//! the OAuth server and webhook delivery are the SDK's simulator kit; this
+//! module supplies QuickBooks' wire to them.
 //!
 //! URLs, all on one port (default `http://127.0.0.1:9103`):
 //! - API: `{base}/v3/company/{realm}/...` (clients' API base is `{base}/v3`);
@@ -36,7 +38,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
-use ledgerbridge_sdk::sim::{self as toolkit, RunningSim, SimOptions};
+use ledgerbridge_sdk::sim::{self as toolkit, RunningSim, SimOptions, authorize, token};
 
 pub use batch::MAX_ITEMS as BATCH_MAX_ITEMS;
 pub use cdc::{LOOK_BACK_DAYS as CDC_LOOK_BACK_DAYS, MAX_PER_ENTITY as CDC_MAX_PER_ENTITY};
@@ -63,7 +65,7 @@ impl SimHandle {
 
     /// The `/_sim/stats` body.
     pub fn stats(&self) -> serde_json::Value {
-        self.state.stats.to_json()
+        self.state.gate.stats.to_json()
     }
 
     /// The `/_sim/export` body.
@@ -106,7 +108,10 @@ pub fn router(opts: SimOptions) -> (Router, SimHandle) {
             &format!("{company}/{{entity}}/{{id}}"),
             get(api::read_entity),
         )
-        .route_layer(axum::middleware::from_fn_with_state(st.clone(), gate::gate));
+        .route_layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            toolkit::gate::<SimState>,
+        ));
     let open = Router::new()
         .route("/.well-known/openid_configuration", get(oauth::discovery))
         .route("/.well-known/openid_configuration/", get(oauth::discovery))
@@ -118,13 +123,17 @@ pub fn router(opts: SimOptions) -> (Router, SimHandle) {
             "/.well-known/openid_sandbox_configuration/",
             get(oauth::discovery),
         )
-        .route("/connect/oauth2", get(oauth::authorize))
-        .route("/oauth2/v1/tokens/bearer", post(oauth::token))
+        .route("/connect/oauth2", get(authorize::<SimState>))
+        .route("/oauth2/v1/tokens/bearer", post(token::<SimState>))
         .route("/oauth2/v1/tokens/revoke", post(oauth::revoke))
         .route("/v1/openid_connect/userinfo", get(oauth::userinfo))
         .route("/_sim/stats", get(sim_api::stats))
         .route("/_sim/export", get(sim_api::export));
-    (api.merge(open).with_state(st), handle)
+    let router = api
+        .merge(open)
+        .with_state(st)
+        .layer(axum::middleware::from_fn(gate::add_tid));
+    (router, handle)
 }
 
 /// Serves the simulator on `listen` until the process ends; prints the realm.

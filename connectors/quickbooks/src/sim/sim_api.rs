@@ -14,7 +14,7 @@ use super::state::SimState;
 use crate::wire::time::format_time;
 
 pub async fn stats(State(st): State<Arc<SimState>>) -> Response {
-    respond::json_value(StatusCode::OK, &st.stats.to_json())
+    respond::json_value(StatusCode::OK, &st.gate.stats.to_json())
 }
 
 pub async fn export(State(st): State<Arc<SimState>>) -> Response {

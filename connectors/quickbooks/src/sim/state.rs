@@ -4,14 +4,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use ledgerbridge_sdk::sim::{FaultInjector, SimOptions, SimStats};
+use ledgerbridge_sdk::sim::{Gate, SimOptions, WebhookQueue};
 
-use super::limits::Limits;
-use super::oauth::AuthState;
 use super::requestid::RequestIds;
-use super::seed;
 use super::store::Store;
-use super::webhooks::Webhooks;
+use super::webhooks::Hooks;
+use super::{limits, oauth, seed, webhooks};
 use crate::wire::time::company_offset;
 
 /// Which tax model the seeded company uses (`--region`).
@@ -37,12 +35,10 @@ pub struct SimState {
     pub realm: String,
     pub region: Region,
     pub books: Mutex<Store>,
-    pub stats: SimStats,
-    pub faults: FaultInjector,
-    pub limits: Limits,
-    pub auth: AuthState,
+    /// The kit's request gate: stats, faults, rate limits and OAuth tokens.
+    pub gate: Gate,
     pub request_ids: RequestIds,
-    pub webhooks: Webhooks,
+    pub webhooks: Option<WebhookQueue<Hooks>>,
     last_ms: AtomicU64,
     /// Where the simulator listens, for the OpenID discovery document.
     pub base_url: RwLock<String>,
@@ -55,13 +51,10 @@ impl SimState {
         let mut books = Store::default();
         seed::seed(&mut books, region, &realm, Utc::now());
         SimState {
-            faults: FaultInjector::new(opts.faults.clone(), opts.seed),
-            limits: Limits::new(&opts),
-            auth: AuthState::new(&opts, &realm),
+            gate: Gate::new(&opts, limits::limits(&opts), oauth::token_rules()),
             request_ids: RequestIds::default(),
-            webhooks: Webhooks::new(&opts, &realm),
+            webhooks: webhooks::queue(&opts, &realm),
             books: Mutex::new(books),
-            stats: SimStats::default(),
             last_ms: AtomicU64::new(0),
             base_url: RwLock::new("http://127.0.0.1:9103".into()),
             realm,
@@ -94,6 +87,13 @@ impl SimState {
     /// Today in the company's time zone (the default `TxnDate`).
     pub fn today(&self) -> NaiveDate {
         Utc::now().with_timezone(&company_offset()).date_naive()
+    }
+
+    /// Queues the webhooks of some changes, when `--webhook-url` is set.
+    pub fn notify(&self, changes: Vec<super::write::Change>) {
+        if let Some(q) = &self.webhooks {
+            q.send(changes);
+        }
     }
 
     pub fn base_url(&self) -> String {

@@ -1,24 +1,19 @@
-//! Webhooks on every change (`--webhook-url`): QuickBooks' legacy
-//! `eventNotifications` body or the CloudEvents array new apps get
-//! (`--webhook-format legacy|cloudevents`, default cloudevents), signed in the
-//! `intuit-signature` header with base64 HMAC-SHA256 of the body, keyed by the
-//! app's verifier token (`--webhook-secret`). One delivery per API request
-//! that changed something; a failed delivery is retried with growing pauses.
+//! QuickBooks' webhooks on the kit's delivery queue (`--webhook-url`): the
+//! legacy `eventNotifications` body or the CloudEvents array new apps get
+//! (`--webhook-format legacy|cloudevents`, default cloudevents), signed in
+//! `intuit-signature` with base64 HMAC-SHA256 of the body, keyed by the app's
+//! verifier token (`--webhook-secret`). Changes made close together go out
+//! in one notification, as QuickBooks gathers them.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
-use base64::Engine;
-use hmac::{KeyInit, Mac};
-use ledgerbridge_sdk::sim::SimOptions;
+use ledgerbridge_sdk::sim::{
+    Batch, DeliveryPlan, SimOptions, WebhookQueue, WebhookWire, hmac_sha256_base64,
+};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 use super::write::Change;
 use crate::wire::time::format_time;
-
-/// Delivery attempts per notification before it is dropped (and logged).
-pub const ATTEMPTS: u32 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -40,10 +35,7 @@ impl Format {
 
 /// `intuit-signature`: base64 of HMAC-SHA256 over the raw body.
 pub fn sign(verifier_token: &str, body: &[u8]) -> String {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(verifier_token.as_bytes())
-        .expect("any key length");
-    mac.update(body);
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    hmac_sha256_base64(verifier_token.as_bytes(), &[body])
 }
 
 /// The notification body for some changes.
@@ -89,86 +81,40 @@ fn past_tense(op: &str) -> String {
     }
 }
 
-struct Target {
-    url: String,
-    secret: String,
+/// QuickBooks' side of a delivery: its body and its signature header.
+pub struct Hooks {
     format: Format,
-    pause: Duration,
-}
-
-pub struct Webhooks {
-    target: Option<Target>,
-    realm: String,
-    tx: mpsc::UnboundedSender<Vec<Change>>,
-    rx: Mutex<Option<mpsc::UnboundedReceiver<Vec<Change>>>>,
-}
-
-impl Webhooks {
-    pub fn new(opts: &SimOptions, realm: &str) -> Webhooks {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let target = opts.webhook_url.clone().map(|url| Target {
-            url,
-            secret: opts.webhook_secret.clone().unwrap_or_default(),
-            format: Format::parse(opts.webhook_format.as_deref()).unwrap_or(Format::CloudEvents),
-            pause: opts.scaled(Duration::from_secs(1)),
-        });
-        Webhooks {
-            target,
-            realm: realm.to_string(),
-            tx,
-            rx: Mutex::new(Some(rx)),
-        }
-    }
-
-    /// Queues one notification for the changes of one request (never blocks).
-    pub fn send(&self, changes: Vec<Change>) {
-        let Some(t) = &self.target else { return };
-        if changes.is_empty() {
-            return;
-        }
-        if let Some(rx) = self.rx.lock().unwrap().take() {
-            tokio::spawn(deliver(
-                rx,
-                t.url.clone(),
-                t.secret.clone(),
-                t.format,
-                t.pause,
-                self.realm.clone(),
-            ));
-        }
-        let _ = self.tx.send(changes);
-    }
-}
-
-async fn deliver(
-    mut rx: mpsc::UnboundedReceiver<Vec<Change>>,
-    url: String,
     secret: String,
-    format: Format,
-    pause: Duration,
     realm: String,
-) {
-    let client = reqwest::Client::new();
-    while let Some(changes) = rx.recv().await {
-        let bytes = serde_json::to_vec(&body(format, &realm, &changes)).unwrap_or_default();
-        let signature = sign(&secret, &bytes);
-        for attempt in 1..=ATTEMPTS {
-            let sent = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("intuit-signature", &signature)
-                .body(bytes.clone())
-                .send()
-                .await;
-            match sent {
-                Ok(r) if r.status().is_success() => break,
-                other => {
-                    tracing::warn!(attempt, status = ?other.as_ref().map(|r| r.status()).ok(), "QuickBooks webhook delivery failed");
-                    tokio::time::sleep(pause * attempt).await;
-                }
-            }
-        }
+}
+
+impl WebhookWire for Hooks {
+    type Event = Change;
+
+    fn body(&self, batch: &Batch<'_, Change>) -> Vec<u8> {
+        serde_json::to_vec(&body(self.format, &self.realm, batch.events)).unwrap_or_default()
     }
+
+    fn headers(&self, _url: &str, body: &[u8]) -> Vec<(String, String)> {
+        vec![
+            ("content-type".into(), "application/json".into()),
+            ("intuit-signature".into(), sign(&self.secret, body)),
+        ]
+    }
+}
+
+/// The delivery queue, when `--webhook-url` is set.
+pub fn queue(opts: &SimOptions, realm: &str) -> Option<WebhookQueue<Hooks>> {
+    let url = opts.webhook_url.clone()?;
+    let hooks = Hooks {
+        format: Format::parse(opts.webhook_format.as_deref()).unwrap_or(Format::CloudEvents),
+        secret: opts.webhook_secret.clone().unwrap_or_default(),
+        realm: realm.to_string(),
+    };
+    let mut plan = DeliveryPlan::new(url);
+    plan.first_retry = opts.scaled(Duration::from_secs(1));
+    plan.gather = opts.scaled(Duration::from_millis(200));
+    Some(WebhookQueue::new(hooks, plan))
 }
 
 #[cfg(test)]
@@ -177,7 +123,7 @@ mod tests {
 
     #[test]
     fn signs_like_intuit() {
-        // base64(HMAC-SHA256("body", "secret")), computed independently
+        // base64(HMAC-SHA256("body", key "secret")), computed independently
         assert_eq!(
             sign("secret", b"body"),
             "3EaYNVf+oSe0OvchRn65s/3iM4/j4U9RlSqoR4wT01U="
