@@ -14,7 +14,10 @@ if [[ ! -x python/.venv/bin/python ]]; then
   "$python" -m venv python/.venv
 fi
 python/.venv/bin/pip install -q --disable-pip-version-check -r python/requirements.txt
-(cd node && npm ci --no-audit --no-fund >/dev/null)
+# npm ci reinstalls from scratch; skip it while node_modules is from this very lockfile
+if ! cmp -s node/package-lock.json node/node_modules/.installed-from-lock; then
+  (cd node && npm ci --no-audit --no-fund >/dev/null && cp package-lock.json node_modules/.installed-from-lock)
+fi
 
 if [[ -z "${QBO_SIM:-}" ]]; then
   root=$(cd ../../.. && pwd)
