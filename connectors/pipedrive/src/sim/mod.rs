@@ -102,6 +102,12 @@ impl SimHandle {
         self.state.deliveries.attempts()
     }
 
+    /// Webhook events queued so far: one per change and matching webhook,
+    /// counted before the API call that made the change answers.
+    pub fn webhook_events(&self) -> u64 {
+        self.state.deliveries.queued()
+    }
+
     /// Tokens left in today's company budget.
     pub fn token_budget_left(&self) -> u64 {
         self.state.limits.budget_left()

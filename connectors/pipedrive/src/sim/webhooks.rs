@@ -125,6 +125,8 @@ pub struct Deliveries {
     attempts: Arc<AtomicU64>,
     /// Events delivered with a 2xx.
     delivered: Arc<AtomicU64>,
+    /// Events queued (one per change and matching webhook), counted when the change is made.
+    queued: AtomicU64,
 }
 
 fn millis_now() -> String {
@@ -145,11 +147,16 @@ impl Deliveries {
             last: Arc::default(),
             attempts: Arc::default(),
             delivered: Arc::default(),
+            queued: AtomicU64::new(0),
         }
     }
 
     pub fn attempts(&self) -> u64 {
         self.attempts.load(Ordering::Relaxed)
+    }
+
+    pub fn queued(&self) -> u64 {
+        self.queued.load(Ordering::Relaxed)
     }
 
     pub fn delivered(&self) -> u64 {
@@ -202,6 +209,7 @@ impl Deliveries {
                     let p = hook.http_auth_password.clone().unwrap_or_default();
                     format!("Basic {}", STANDARD.encode(format!("{u}:{p}")))
                 });
+                self.queued.fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(deliver(
                     self.client.clone(),
                     hook.subscription_url.clone(),
