@@ -2,8 +2,8 @@
 //! (`v1.yaml` and `v2.yaml`), with the `jsonschema` crate, and the
 //! `x-token-cost` each operation declares.
 //!
-//! The specs stay in `shared/specs/pipedrive` beside the workspace (they are
-//! not copied into the project). [`PipedriveSpec::shared`] finds them through
+//! The specs are not copied into the project: they are looked up in a
+//! `shared/specs/pipedrive` folder beside the workspace. [`PipedriveSpec::shared`] finds them through
 //! `LEDGERBRIDGE_SPECS_DIR` or the ancestors of the workspace and of the
 //! current directory; callers skip validation (with a printed notice) when
 //! they are absent.

@@ -223,7 +223,13 @@ pub fn router(opts: SimOptions) -> (Router, SimHandle) {
         .route("/_sim/stats", get(sim_api::stats))
         .route("/_sim/export", get(sim_api::export))
         .route("/_sim/violations", get(sim_api::violations));
-    (api.merge(open).with_state(st), handle)
+    let router = api
+        .merge(open)
+        .fallback(|| async {
+            respond::ApiError::new(axum::http::StatusCode::NOT_FOUND, "Unknown method .")
+        })
+        .with_state(st);
+    (router, handle)
 }
 
 /// Serves the simulator on `listen` until the process ends.

@@ -61,7 +61,7 @@ fn fields(seed: u64) -> FieldSets {
         ("currency", "Currency", "varchar"),
         ("org_id", "Organization", "org"),
         ("person_id", "Contact person", "people"),
-        ("pipeline_id", "Pipeline", "double"),
+        ("pipeline_id", "Pipeline", "int"),
         ("stage_id", "Stage", "stage"),
         ("status", "Status", "status"),
         ("owner_id", "Owner", "user"),
