@@ -7,6 +7,7 @@
 //!   persons, organizations, activities, products, pipelines, stages, and the
 //!   `dealFields`, `personFields`, `organizationFields` listings;
 //! - API v1 `{base}/v1/...`: notes and webhooks;
+//! - OAuth (oauth.pipedrive.com): `{base}/oauth/authorize`, `{base}/oauth/token`;
 //! - simulator extras, no auth: `GET /_sim/stats`, `GET /_sim/export`,
 //!   `GET /_sim/violations`.
 //!
@@ -30,6 +31,7 @@ mod input;
 pub mod limits;
 mod listing;
 mod notes;
+mod oauth;
 mod organizations;
 mod persons;
 mod pipelines;
@@ -220,6 +222,8 @@ pub fn router(opts: SimOptions) -> (Router, SimHandle) {
         )
         .route_layer(axum::middleware::from_fn_with_state(st.clone(), gate::gate));
     let open = Router::new()
+        .route("/oauth/authorize", get(oauth::authorize))
+        .route("/oauth/token", axum::routing::post(oauth::token))
         .route("/_sim/stats", get(sim_api::stats))
         .route("/_sim/export", get(sim_api::export))
         .route("/_sim/violations", get(sim_api::violations));

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::auth::Credential;
 use super::limits::Limits;
+use super::oauth::OAuth;
 use super::store::{PURGE_AFTER, Store};
 use super::webhooks::{Change, Deliveries};
 use crate::spec::PipedriveSpec;
@@ -36,6 +37,7 @@ pub struct SimState {
     pub faults: FaultInjector,
     pub limits: Limits,
     pub deliveries: Deliveries,
+    pub oauth: OAuth,
     /// Strict mode: every request and response body is checked against the spec.
     pub strict: RwLock<Option<Arc<PipedriveSpec>>>,
     pub violations: Mutex<Vec<Violation>>,
@@ -51,6 +53,7 @@ impl SimState {
             faults: FaultInjector::new(opts.faults.clone(), opts.seed),
             limits: Limits::new(&opts),
             deliveries: Deliveries::new(&opts),
+            oauth: OAuth::new(&opts),
             store: Mutex::new(store),
             strict: RwLock::new(None),
             violations: Mutex::new(Vec::new()),
@@ -100,13 +103,18 @@ impl SimState {
     }
 
     /// Whether a credential is valid: the static `--token` works as an API
-    /// token and as a bearer token.
+    /// token and as a bearer token; OAuth-issued tokens as bearer tokens.
     pub fn accepts(&self, cred: &Credential) -> bool {
         self.opts.token.as_deref() == Some(cred.token())
+            || matches!(cred, Credential::Bearer(t) if self.oauth.valid(t))
     }
 
     /// Bookkeeping after a call passed the gate (`expire=N` faults).
-    pub fn after_call(&self) {}
+    pub fn after_call(&self) {
+        if self.faults.should_expire_tokens() {
+            self.oauth.expire_all();
+        }
+    }
 
     pub fn spec(&self) -> Option<Arc<PipedriveSpec>> {
         self.strict.read().unwrap().clone()
