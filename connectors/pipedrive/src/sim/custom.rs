@@ -143,6 +143,40 @@ fn check_value(field: &Field, v: &Value, raw: &RawValue) -> Result<(), String> {
     }
 }
 
+/// At most this many keys in a `custom_fields=` selection.
+pub const MAX_SELECTED: usize = 15;
+
+/// The `custom_fields=key1,key2` selection of a read: only those custom
+/// fields come back (`None`: all of them).
+pub fn selection(q: &super::listing::Query) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(s) = q
+        .get("custom_fields")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    let keys: Vec<String> = s
+        .split(',')
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    if keys.len() > MAX_SELECTED {
+        return Err(ApiError::bad_request(format!(
+            "\"custom_fields\" takes at most {MAX_SELECTED} keys, got {}.",
+            keys.len()
+        )));
+    }
+    Ok(Some(keys))
+}
+
+/// Keeps only the selected custom fields.
+pub fn select(fields: &mut CustomFields, keys: &Option<Vec<String>>) {
+    if let Some(keys) = keys {
+        fields.retain(|k, _| keys.contains(k));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,7 @@ fn keep(d: &Deal, statuses: &Option<Vec<DealStatus>>) -> bool {
 
 fn list_deals(st: &SimState, q: &listing::Query, archived: bool) -> Result<Response, ApiError> {
     let p = ListParams::parse(q, SORTS)?;
+    let selected = custom::selection(q)?;
     let statuses = status_filter(q)?;
     let owner = listing::int_param(q, "owner_id")?;
     let person = listing::int_param(q, "person_id")?;
@@ -98,6 +99,14 @@ fn list_deals(st: &SimState, q: &listing::Query, archived: bool) -> Result<Respo
             && stage.is_none_or(|x| d.stage_id == x)
     });
     let (page, next) = p.page(rows);
+    let page: Vec<_> = page
+        .into_iter()
+        .cloned()
+        .map(|mut d| {
+            custom::select(&mut d.custom_fields, &selected);
+            d
+        })
+        .collect();
     Ok(respond::cursor_page(&page, next))
 }
 
@@ -112,10 +121,22 @@ pub async fn archived(
     list_deals(&st, &q, true).unwrap_or_else(IntoResponse::into_response)
 }
 
-pub async fn get_one(State(st): State<Arc<SimState>>, Path(id): Path<String>) -> Response {
+pub async fn get_one(
+    State(st): State<Arc<SimState>>,
+    Path(id): Path<String>,
+    Query(q): Query<listing::Query>,
+) -> Response {
+    let selected = match custom::selection(&q) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
     let store = st.store();
     match id.parse::<i64>().ok().and_then(|id| store.deals.get(&id)) {
-        Some(d) => respond::one(StatusCode::OK, d),
+        Some(d) => {
+            let mut d = d.clone();
+            custom::select(&mut d.custom_fields, &selected);
+            respond::one(StatusCode::OK, &d)
+        }
         None => ApiError::not_found("Deal").into_response(),
     }
 }

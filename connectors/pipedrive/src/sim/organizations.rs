@@ -37,6 +37,7 @@ pub struct OrganizationInput {
 pub async fn list(State(st): State<Arc<SimState>>, Query(q): Query<listing::Query>) -> Response {
     let result = (|| {
         let p = ListParams::parse(&q, SORTS)?;
+        let selected = custom::selection(&q)?;
         let owner = listing::int_param(&q, "owner_id")?;
         let store = st.store();
         let rows = store
@@ -44,19 +45,39 @@ pub async fn list(State(st): State<Arc<SimState>>, Query(q): Query<listing::Quer
             .values()
             .filter(|x| !x.is_deleted && owner.is_none_or(|o| x.owner_id == o));
         let (page, next) = p.page(rows);
+        let page: Vec<_> = page
+            .into_iter()
+            .cloned()
+            .map(|mut x| {
+                custom::select(&mut x.custom_fields, &selected);
+                x
+            })
+            .collect();
         Ok::<_, ApiError>(respond::cursor_page(&page, next))
     })();
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-pub async fn get_one(State(st): State<Arc<SimState>>, Path(id): Path<String>) -> Response {
+pub async fn get_one(
+    State(st): State<Arc<SimState>>,
+    Path(id): Path<String>,
+    Query(q): Query<listing::Query>,
+) -> Response {
+    let selected = match custom::selection(&q) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
     let store = st.store();
     match id
         .parse::<i64>()
         .ok()
         .and_then(|id| store.organizations.get(&id))
     {
-        Some(o) => respond::one(StatusCode::OK, o),
+        Some(o) => {
+            let mut o = o.clone();
+            custom::select(&mut o.custom_fields, &selected);
+            respond::one(StatusCode::OK, &o)
+        }
         None => ApiError::not_found("Organization").into_response(),
     }
 }

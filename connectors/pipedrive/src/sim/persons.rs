@@ -38,6 +38,7 @@ pub struct PersonInput {
 pub async fn list(State(st): State<Arc<SimState>>, Query(q): Query<listing::Query>) -> Response {
     let result = (|| {
         let p = ListParams::parse(&q, SORTS)?;
+        let selected = custom::selection(&q)?;
         let owner = listing::int_param(&q, "owner_id")?;
         let org = listing::int_param(&q, "org_id")?;
         let deal = listing::int_param(&q, "deal_id")?;
@@ -50,15 +51,35 @@ pub async fn list(State(st): State<Arc<SimState>>, Query(q): Query<listing::Quer
                 && deal_person.is_none_or(|p| p == Some(x.id))
         });
         let (page, next) = p.page(rows);
+        let page: Vec<_> = page
+            .into_iter()
+            .cloned()
+            .map(|mut x| {
+                custom::select(&mut x.custom_fields, &selected);
+                x
+            })
+            .collect();
         Ok::<_, ApiError>(respond::cursor_page(&page, next))
     })();
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-pub async fn get_one(State(st): State<Arc<SimState>>, Path(id): Path<String>) -> Response {
+pub async fn get_one(
+    State(st): State<Arc<SimState>>,
+    Path(id): Path<String>,
+    Query(q): Query<listing::Query>,
+) -> Response {
+    let selected = match custom::selection(&q) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
     let store = st.store();
     match id.parse::<i64>().ok().and_then(|id| store.persons.get(&id)) {
-        Some(p) => respond::one(StatusCode::OK, p),
+        Some(p) => {
+            let mut p = p.clone();
+            custom::select(&mut p.custom_fields, &selected);
+            respond::one(StatusCode::OK, &p)
+        }
         None => ApiError::not_found("Person").into_response(),
     }
 }
