@@ -1,160 +1,98 @@
-//! What every API call passes through before and after its handler: counted
-//! in `/_sim/stats`; latency faults; credentials (401); the limits — burst,
-//! the daily token budget charged by the endpoint's `x-token-cost`, the
-//! POST/PUT fair-use counter (429); injected faults; strict-mode schema
-//! checks of both bodies; and the rate-limit headers on the way out.
+//! Pipedrive's side of the SDK's request gate: the credential (`x-api-token`
+//! header, the legacy `api_token` query parameter, or an OAuth bearer token),
+//! the 401, the limits each call is charged (its token's burst window, its
+//! `x-token-cost` against the company budget, the POST/PUT fair-use counter
+//! for API-token calls), the 429 and 5xx bodies, and the `x-ratelimit-*` and
+//! `x-daily-requests-left` headers. Body checks run inside it (`bodies`).
 
-use std::sync::Arc;
-
-use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use ledgerbridge_sdk::sim::{Fault, reset_body};
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::response::Response;
+use ledgerbridge_sdk::sim::{AuthFailure, Caller, Charge, Gate, GateWire, Limited, Usage};
 
 use super::auth::Credential;
 use super::costs;
-use super::limits::{Allowed, Refusal, ceil_secs};
+use super::limits::{self, BUDGET, BURST_ACCESS, BURST_API, FAIR_USE, ceil_secs};
 use super::respond;
-use super::state::{SimState, Violation};
+use super::state::SimState;
 
-const MAX_BODY: usize = 16 * 1024 * 1024;
+fn credential_of(req: &Request) -> Option<Credential> {
+    Credential::of(req.headers(), req.uri().query())
+}
 
-pub async fn gate(State(st): State<Arc<SimState>>, req: Request, next: Next) -> Response {
-    let template = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| req.uri().path().to_string());
-    let method = req.method().clone();
-    let write = method != Method::GET && method != Method::HEAD;
-    st.stats.call(method.as_str(), &template, write);
-    if let Some(d) = st.faults.latency() {
-        tokio::time::sleep(d).await;
+impl GateWire for SimState {
+    fn gate(&self) -> &Gate {
+        &self.gate
     }
 
-    let cred = Credential::of(req.headers(), req.uri().query());
-    let Some(cred) = cred.filter(|c| st.accepts(c)) else {
-        return respond::unauthorized();
-    };
-
-    let cost = costs::token_cost(method.as_str(), &template).unwrap_or_else(|| {
-        debug_assert!(false, "no token cost for {method} {template}");
-        1
-    });
-    let post_put = method == Method::POST || method == Method::PUT;
-    let allowed = match st.limits.acquire(&cred, cost, post_put) {
-        Ok(a) => a,
-        Err(refusal) => {
-            st.stats.rate_limited();
-            return too_many(refusal);
-        }
-    };
-
-    let mut reset = false;
-    match st.faults.next() {
-        Some(Fault::ServerError) => {
-            st.stats.fault();
-            return respond::server_error();
-        }
-        Some(Fault::TooManyRequests) => {
-            st.stats.fault();
-            return too_many(Refusal::Burst {
-                limit: allowed.limit,
-                reset: allowed.reset,
-            });
-        }
-        Some(Fault::Reset) => {
-            st.stats.fault();
-            reset = true;
-        }
-        None => {}
+    fn credential(&self, req: &Request) -> Option<String> {
+        credential_of(req).map(|c| c.token().to_string())
     }
-    st.after_call();
 
-    let (parts, body) = req.into_parts();
-    let Ok(body) = to_bytes(body, MAX_BODY).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
-    };
-    let strict = st.spec();
-    if let (Some(spec), true) = (&strict, write && !body.is_empty())
-        && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body)
-        && let Err(errors) = spec.validate_request(method.as_str(), &template, &v)
-    {
-        st.record_violation(Violation {
-            method: method.to_string(),
-            path: template.clone(),
-            direction: "request",
-            status: 0,
-            errors,
+    fn unauthorized(&self, _failure: AuthFailure) -> Response {
+        respond::unauthorized()
+    }
+
+    fn charges(&self, req: &Request, caller: &Caller) -> Vec<Charge> {
+        let template = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or(req.uri().path(), |m| m.as_str());
+        let method = req.method();
+        let cost = costs::token_cost(method.as_str(), template).unwrap_or_else(|| {
+            debug_assert!(false, "no token cost for {method} {template}");
+            1
         });
+        let api_token = credential_of(req).is_some_and(|c| c.is_api_token());
+        let post_put = method == Method::POST || method == Method::PUT;
+        limits::charges(api_token, caller.token(), cost, post_put)
     }
 
-    let resp = next.run(Request::from_parts(parts, Body::from(body))).await;
-    let (mut rparts, rbody) = resp.into_parts();
-    let rbytes: Bytes = to_bytes(rbody, MAX_BODY).await.unwrap_or_default();
-    let status = rparts.status.as_u16();
-    if let Some(spec) = &strict {
-        let checked = match serde_json::from_slice::<serde_json::Value>(&rbytes) {
-            Ok(v) => spec.validate_response(method.as_str(), &template, status, &v),
-            Err(e) => Err(vec![format!("the response is not JSON: {e}")]),
+    fn too_many(&self, limited: &Limited, _caller: &Caller) -> Response {
+        let what = match limited.limit {
+            Some(BUDGET) => "the company's daily token budget is spent",
+            Some(FAIR_USE) => "the user's daily POST/PUT requests are spent",
+            // an injected burst looks like the 2-second window
+            _ => "too many requests in the 2-second window",
         };
-        if let Err(errors) = checked {
-            st.record_violation(Violation {
-                method: method.to_string(),
-                path: template.clone(),
-                direction: "response",
-                status,
-                errors,
-            });
+        let mut r = respond::too_many(what);
+        let secs = ceil_secs(limited.retry_after).max(1);
+        let h = r.headers_mut();
+        for u in limited.usage.uses() {
+            if u.limit == BURST_API || u.limit == BURST_ACCESS {
+                h.insert("x-ratelimit-limit", HeaderValue::from(u.max));
+                h.insert("x-ratelimit-remaining", HeaderValue::from(u.remaining));
+                h.insert("x-ratelimit-reset", HeaderValue::from(secs));
+            }
+            if u.limit == FAIR_USE {
+                h.insert("x-daily-requests-left", HeaderValue::from(u.remaining));
+            }
+        }
+        if limited.limit.is_none() {
+            h.insert("x-ratelimit-remaining", HeaderValue::from(0));
+        }
+        h.insert("retry-after", HeaderValue::from(secs));
+        r
+    }
+
+    fn server_error(&self) -> Response {
+        respond::server_error()
+    }
+
+    fn rate_headers(&self, h: &mut HeaderMap, usage: &Usage, _caller: &Caller) {
+        for u in usage.uses() {
+            if u.limit == BURST_API || u.limit == BURST_ACCESS {
+                h.insert("x-ratelimit-limit", HeaderValue::from(u.max));
+                h.insert("x-ratelimit-remaining", HeaderValue::from(u.remaining));
+                // the window's length: the SDK's usage does not say when it started
+                h.insert(
+                    "x-ratelimit-reset",
+                    HeaderValue::from(ceil_secs(u.window).max(1)),
+                );
+            }
+            if u.limit == FAIR_USE {
+                h.insert("x-daily-requests-left", HeaderValue::from(u.remaining));
+            }
         }
     }
-    rparts.headers.remove("content-length");
-    add_limit_headers(&mut rparts.headers, &allowed);
-    if reset {
-        // the handler ran (a write happened) but the client never sees the answer
-        Response::from_parts(rparts, reset_body())
-    } else {
-        Response::from_parts(rparts, Body::from(rbytes))
-    }
-}
-
-fn add_limit_headers(h: &mut HeaderMap, a: &Allowed) {
-    h.insert("x-ratelimit-limit", HeaderValue::from(a.limit));
-    h.insert("x-ratelimit-remaining", HeaderValue::from(a.remaining));
-    h.insert(
-        "x-ratelimit-reset",
-        HeaderValue::from(ceil_secs(a.reset).max(1)),
-    );
-    if let Some(left) = a.daily_requests_left {
-        h.insert("x-daily-requests-left", HeaderValue::from(left));
-    }
-}
-
-fn too_many(refusal: Refusal) -> Response {
-    let (what, reset, limit) = match refusal {
-        Refusal::Burst { limit, reset } => (
-            "too many requests in the 2-second window",
-            reset,
-            Some(limit),
-        ),
-        Refusal::DailyBudget { reset } => {
-            ("the company's daily token budget is spent", reset, None)
-        }
-        Refusal::FairUse { reset } => ("the user's daily POST/PUT requests are spent", reset, None),
-    };
-    let mut r = respond::too_many(what);
-    let secs = ceil_secs(reset).max(1);
-    let h = r.headers_mut();
-    if let Some(limit) = limit {
-        h.insert("x-ratelimit-limit", HeaderValue::from(limit));
-        h.insert("x-ratelimit-remaining", HeaderValue::from(0));
-        h.insert("x-ratelimit-reset", HeaderValue::from(secs));
-    }
-    if matches!(refusal, Refusal::FairUse { .. }) {
-        h.insert("x-daily-requests-left", HeaderValue::from(0));
-    }
-    h.insert("retry-after", HeaderValue::from(secs));
-    r
 }

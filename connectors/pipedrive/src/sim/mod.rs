@@ -22,6 +22,7 @@
 
 mod activities;
 mod auth;
+mod bodies;
 pub mod costs;
 mod custom;
 mod deals;
@@ -72,7 +73,7 @@ pub struct SimHandle {
 impl SimHandle {
     /// The `/_sim/stats` body.
     pub fn stats(&self) -> serde_json::Value {
-        self.state.stats.to_json()
+        self.state.gate.stats.to_json()
     }
 
     /// The `/_sim/export` body (Pipedrive wire JSON).
@@ -112,7 +113,7 @@ impl SimHandle {
 
     /// Tokens left in today's company budget.
     pub fn token_budget_left(&self) -> u64 {
-        self.state.limits.budget_left()
+        self.state.budget_left()
     }
 }
 
@@ -220,10 +221,20 @@ pub fn router(opts: SimOptions) -> (Router, SimHandle) {
             "/v1/webhooks/{id}",
             axum::routing::delete(webhooks_api::delete),
         )
-        .route_layer(axum::middleware::from_fn_with_state(st.clone(), gate::gate));
+        .route_layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            bodies::check,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            toolkit::gate::<SimState>,
+        ));
     let open = Router::new()
-        .route("/oauth/authorize", get(oauth::authorize))
-        .route("/oauth/token", axum::routing::post(oauth::token))
+        .route("/oauth/authorize", get(toolkit::authorize::<SimState>))
+        .route(
+            "/oauth/token",
+            axum::routing::post(toolkit::token::<SimState>),
+        )
         .route("/_sim/stats", get(sim_api::stats))
         .route("/_sim/export", get(sim_api::export))
         .route("/_sim/violations", get(sim_api::violations));

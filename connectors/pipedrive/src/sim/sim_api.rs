@@ -46,11 +46,11 @@ pub fn export_bytes(st: &SimState) -> Vec<u8> {
 }
 
 pub async fn stats(State(st): State<Arc<SimState>>) -> Response {
-    let mut body = st.stats.to_json();
+    let mut body = st.gate.stats.to_json();
     body["webhook_events"] = st.deliveries.queued().into();
     body["webhooks_sent"] = st.deliveries.attempts().into();
     body["webhooks_delivered"] = st.deliveries.delivered().into();
-    body["token_budget_left"] = st.limits.budget_left().into();
+    body["token_budget_left"] = st.budget_left().into();
     respond::json(StatusCode::OK, &body)
 }
 

@@ -5,12 +5,9 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
 use chrono::{DateTime, TimeZone, Utc};
-use ledgerbridge_sdk::sim::{FaultInjector, SimOptions, SimStats};
+use ledgerbridge_sdk::sim::{Gate, SimOptions};
 use serde::Serialize;
 
-use super::auth::Credential;
-use super::limits::Limits;
-use super::oauth::OAuth;
 use super::store::{PURGE_AFTER, Store};
 use super::webhooks::{Change, Deliveries};
 use crate::spec::PipedriveSpec;
@@ -33,11 +30,9 @@ pub struct Violation {
 pub struct SimState {
     pub opts: SimOptions,
     store: Mutex<Store>,
-    pub stats: SimStats,
-    pub faults: FaultInjector,
-    pub limits: Limits,
+    /// Stats, faults, rate limits and issued tokens: the SDK's gate.
+    pub gate: Gate,
     pub deliveries: Deliveries,
-    pub oauth: OAuth,
     /// Strict mode: every request and response body is checked against the spec.
     pub strict: RwLock<Option<Arc<PipedriveSpec>>>,
     pub violations: Mutex<Vec<Violation>>,
@@ -49,11 +44,12 @@ pub struct SimState {
 impl SimState {
     pub fn new(opts: SimOptions, store: Store) -> SimState {
         SimState {
-            stats: SimStats::default(),
-            faults: FaultInjector::new(opts.faults.clone(), opts.seed),
-            limits: Limits::new(&opts),
+            gate: Gate::new(
+                &opts,
+                super::limits::limits(&opts),
+                super::oauth::token_rules(),
+            ),
             deliveries: Deliveries::new(&opts),
-            oauth: OAuth::new(&opts),
             store: Mutex::new(store),
             strict: RwLock::new(None),
             violations: Mutex::new(Vec::new()),
@@ -102,18 +98,11 @@ impl SimState {
         self.violations.lock().unwrap().push(v);
     }
 
-    /// Whether a credential is valid: the static `--token` works as an API
-    /// token and as a bearer token; OAuth-issued tokens as bearer tokens.
-    pub fn accepts(&self, cred: &Credential) -> bool {
-        self.opts.token.as_deref() == Some(cred.token())
-            || matches!(cred, Credential::Bearer(t) if self.oauth.valid(t))
-    }
-
-    /// Bookkeeping after a call passed the gate (`expire=N` faults).
-    pub fn after_call(&self) {
-        if self.faults.should_expire_tokens() {
-            self.oauth.expire_all();
-        }
+    /// Tokens left in today's company budget.
+    pub fn budget_left(&self) -> u64 {
+        self.gate
+            .limits
+            .remaining(super::limits::BUDGET, super::limits::COMPANY)
     }
 
     pub fn spec(&self) -> Option<Arc<PipedriveSpec>> {
