@@ -90,7 +90,10 @@ async fn code_refresh_and_api_domain() {
         Some(("other", "app")),
     )
     .await;
-    assert_eq!(status, 401, "a refresh token belongs to its client: invalid_client");
+    assert_eq!(
+        status, 401,
+        "a refresh token belongs to its client: invalid_client"
+    );
     assert_eq!(get_with(&env, "made-up").await, 401);
     env.assert_no_violations();
 }

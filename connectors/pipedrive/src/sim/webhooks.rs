@@ -1,9 +1,10 @@
-//! Webhook v2 deliveries: one change → one POST per matching webhook, with
-//! the webhook's HTTP Basic credentials (Pipedrive signs nothing), body
+//! Webhook v2 deliveries on the SDK's webhook queue: one change → one POST
+//! per matching webhook (each registered webhook has its own queue), with the
+//! webhook's HTTP Basic credentials (Pipedrive signs nothing), body
 //! `{"meta", "data", "previous"}`. A delivery answered with anything but 2xx
 //! (or not answered) is sent again — the same event id, `meta.attempt` one
-//! higher — after 3, 30 and 150 seconds (scaled), as Pipedrive retries; a
-//! receiver sees retries as duplicates.
+//! higher — three more times, the first retry after 3 seconds (scaled) and
+//! each wait doubling; a receiver sees retries as duplicates.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,14 +12,16 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use axum::http::StatusCode;
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use ledgerbridge_sdk::sim::SimOptions;
+use ledgerbridge_sdk::sim::{
+    Batch, DeliveryPlan, SimOptions, WebhookCounters, WebhookQueue, WebhookWire,
+    basic_authorization,
+};
 
 use super::state::{COMPANY_ID, SimState, USER_ID, Violation};
 use crate::wire::{Webhook, WebhookEvent, WebhookMeta};
@@ -117,62 +120,121 @@ pub struct LastDelivery {
     pub status: Option<u16>,
 }
 
-pub struct Deliveries {
-    client: reqwest::Client,
-    retry_delays: Vec<Duration>,
-    last: Arc<Mutex<HashMap<i64, LastDelivery>>>,
-    /// POSTs made, retries included.
-    attempts: Arc<AtomicU64>,
-    /// Events delivered with a 2xx.
-    delivered: Arc<AtomicU64>,
-    /// Events queued (one per change and matching webhook), counted when the change is made.
-    queued: AtomicU64,
-}
-
 fn millis_now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// One registered webhook's side of the delivery: its credentials, and what
+/// its last POST got.
+pub struct Hook {
+    authorization: Option<String>,
+    last: Mutex<LastDelivery>,
+}
+
+impl WebhookWire for Hook {
+    type Event = WebhookEvent;
+
+    fn body(&self, batch: &Batch<'_, WebhookEvent>) -> Vec<u8> {
+        // one event per POST; a retry is the same event with the next attempt number
+        let mut event = batch.events[0].clone();
+        event.meta.attempt = batch.attempt + 1;
+        serde_json::to_vec(&event).expect("webhook bodies serialize")
+    }
+
+    fn headers(&self, _url: &str, _body: &[u8]) -> Vec<(String, String)> {
+        let mut h = vec![("content-type".to_string(), "application/json".to_string())];
+        if let Some(a) = &self.authorization {
+            h.push(("authorization".to_string(), a.clone()));
+        }
+        h
+    }
+
+    fn acknowledged(&self, status: StatusCode, _body: &[u8]) -> bool {
+        *self.last.lock().unwrap() = LastDelivery {
+            time: Some(millis_now()),
+            status: Some(status.as_u16()),
+        };
+        status.is_success()
+    }
+}
+
+pub struct Deliveries {
+    first_retry: Duration,
+    queues: Mutex<HashMap<i64, Arc<WebhookQueue<Hook>>>>,
+    /// Events queued (one per change and matching webhook), counted when the change is made.
+    queued: AtomicU64,
 }
 
 impl Deliveries {
     pub fn new(opts: &SimOptions) -> Deliveries {
         Deliveries {
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .expect("http client"),
-            retry_delays: [3, 30, 150]
-                .into_iter()
-                .map(|s| opts.scaled(Duration::from_secs(s)))
-                .collect(),
-            last: Arc::default(),
-            attempts: Arc::default(),
-            delivered: Arc::default(),
+            first_retry: opts.scaled(Duration::from_secs(3)),
+            queues: Mutex::default(),
             queued: AtomicU64::new(0),
         }
     }
 
-    pub fn attempts(&self) -> u64 {
-        self.attempts.load(Ordering::Relaxed)
+    fn queue(&self, hook: &Webhook) -> Arc<WebhookQueue<Hook>> {
+        self.queues
+            .lock()
+            .unwrap()
+            .entry(hook.id)
+            .or_insert_with(|| {
+                let authorization = hook.http_auth_user.as_ref().map(|u| {
+                    let p = hook.http_auth_password.clone().unwrap_or_default();
+                    basic_authorization(&format!("{u}:{p}"))
+                });
+                let plan = DeliveryPlan {
+                    max_events: 1,
+                    concurrency: 4,
+                    max_attempts: 4,
+                    first_retry: self.first_retry,
+                    timeout: Duration::from_secs(10),
+                    ..DeliveryPlan::new(hook.subscription_url.clone())
+                };
+                Arc::new(WebhookQueue::new(
+                    Hook {
+                        authorization,
+                        last: Mutex::default(),
+                    },
+                    plan,
+                ))
+            })
+            .clone()
+    }
+
+    fn sum(&self, pick: fn(&WebhookCounters) -> &AtomicU64) -> u64 {
+        self.queues
+            .lock()
+            .unwrap()
+            .values()
+            .map(|q| WebhookCounters::get(pick(q.counters())))
+            .sum()
     }
 
     pub fn queued(&self) -> u64 {
         self.queued.load(Ordering::Relaxed)
     }
 
+    /// POSTs made, retries included.
+    pub fn attempts(&self) -> u64 {
+        self.sum(|c| &c.attempts)
+    }
+
+    /// Events delivered with a 2xx.
     pub fn delivered(&self) -> u64 {
-        self.delivered.load(Ordering::Relaxed)
+        self.sum(|c| &c.events_acknowledged)
     }
 
     pub fn last(&self, webhook_id: i64) -> LastDelivery {
-        self.last
-            .lock()
-            .unwrap()
+        let queues = self.queues.lock().unwrap();
+        queues
             .get(&webhook_id)
-            .cloned()
+            .map(|q| q.wire().last.lock().unwrap().clone())
             .unwrap_or_default()
     }
 
-    /// Sends every change to every active v2 webhook that subscribes to it.
+    /// Queues every change for every active v2 webhook that subscribes to it.
     pub fn send(&self, hooks: &[Webhook], changes: Vec<Change>, host: &str, st: &SimState) {
         for change in changes {
             let correlation = Uuid::new_v4().to_string();
@@ -200,27 +262,12 @@ impl Deliveries {
                         .trim_start_matches("https://")
                         .into(),
                 };
-                let event = WebhookEvent {
+                self.queued.fetch_add(1, Ordering::Relaxed);
+                self.queue(hook).send([WebhookEvent {
                     meta,
                     data: change.data.clone(),
                     previous: change.previous.clone(),
-                };
-                let auth = hook.http_auth_user.as_ref().map(|u| {
-                    let p = hook.http_auth_password.clone().unwrap_or_default();
-                    format!("Basic {}", STANDARD.encode(format!("{u}:{p}")))
-                });
-                self.queued.fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(deliver(
-                    self.client.clone(),
-                    hook.subscription_url.clone(),
-                    hook.id,
-                    auth,
-                    event,
-                    self.retry_delays.clone(),
-                    self.last.clone(),
-                    self.attempts.clone(),
-                    self.delivered.clone(),
-                ));
+                }]);
             }
         }
     }
@@ -259,50 +306,6 @@ fn check_data(spec: &crate::spec::PipedriveSpec, st: &SimState, change: &Change)
             status: 0,
             errors,
         });
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn deliver(
-    client: reqwest::Client,
-    url: String,
-    webhook_id: i64,
-    auth: Option<String>,
-    mut event: WebhookEvent,
-    retry_delays: Vec<Duration>,
-    last: Arc<Mutex<HashMap<i64, LastDelivery>>>,
-    attempts: Arc<AtomicU64>,
-    delivered: Arc<AtomicU64>,
-) {
-    let mut delays = retry_delays.into_iter();
-    loop {
-        let body = serde_json::to_vec(&event).expect("webhook bodies serialize");
-        let mut req = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(body);
-        if let Some(a) = &auth {
-            req = req.header("authorization", a);
-        }
-        attempts.fetch_add(1, Ordering::Relaxed);
-        let status = req.send().await.map(|r| r.status().as_u16()).ok();
-        last.lock().unwrap().insert(
-            webhook_id,
-            LastDelivery {
-                time: Some(millis_now()),
-                status,
-            },
-        );
-        if status.is_some_and(|s| (200..300).contains(&s)) {
-            delivered.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        let Some(delay) = delays.next() else {
-            tracing::warn!(url = %url, attempt = event.meta.attempt, "webhook given up");
-            return;
-        };
-        tokio::time::sleep(delay).await;
-        event.meta.attempt += 1;
     }
 }
 
