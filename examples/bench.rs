@@ -1,4 +1,4 @@
-//! The benchmark suite (issue 12): extraction, end-to-end sync, API calls per record,
+//! The benchmark suite: extraction, end-to-end sync, API calls per record,
 //! rate-budget use, mapping and webhook ingestion, in one command.
 //!
 //! ```sh

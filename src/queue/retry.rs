@@ -3,7 +3,7 @@
 //! The delay is computed here and the retry is a *new* apalis task with `run_after`
 //! (carrying the same logical job id). apalis's own DB-level retries re-run at once with
 //! no backoff, and its RetryAfter/Deferred errors hot-loop on PostgreSQL and strand the
-//! task on SQLite (rust-stack.md §4), so we never use them.
+//! task on SQLite, so we never use them.
 
 use crate::config::WorkerConfig;
 use rand::Rng;

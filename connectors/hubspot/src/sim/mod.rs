@@ -2,21 +2,22 @@
 //!
 //! `router` builds the axum app in-process (tests, `ledgerbridge demo`); `run`
 //! serves it (`ledgerbridge sim hubspot`). What it serves, by file:
-//! `objects.rs` (v3 objects), `batch.rs`, `search.rs`, `assoc.rs` (v4
-//! associations), `meta.rs` (pipelines, properties), and HubSpot's answers
-//! to the SDK's simulator kit: `guard.rs` (the request gate's 401/429/500,
-//! rate limits and headers), `oauth.rs` (token rules and bodies),
-//! `webhooks.rs` (event bodies and signatures),
+//! `objects.rs` (v3 objects of every standard type, `object_type.rs`),
+//! `batch.rs`, `search.rs`, `assoc.rs` (v4 associations), `meta.rs`
+//! (pipelines, properties), `owners.rs`, and HubSpot's answers to the SDK's
+//! simulator kit: `guard.rs` (the request gate's 401/429/500, rate limits and
+//! headers), `oauth.rs` (token rules and bodies), `webhooks.rs` (event bodies
+//! and signatures),
 //! `export.rs` (`/_sim/*`). Data lives in `store.rs`/`record.rs`, seeded by
 //! `seed.rs`.
 //!
-//! Choices where HubSpot's published facts leave room (see DESIGN.md contract):
+//! Choices where HubSpot's published facts leave room:
 //! - rate limits are the Professional/Enterprise tier: 190 calls per 10 s and
 //!   625,000 per day; search 4 calls per second per token, without headers;
 //! - `X-Sim-Change-Source: CRM_UI` on a write makes its webhooks say a person
 //!   changed it in HubSpot (`changeSource: "CRM_UI"`); every other API write
 //!   is `"INTEGRATION"` with `sourceId` = [`APP_ID`], as HubSpot reports an app's
-//!   own writes — the hook issue 11's loop prevention keys on.
+//!   own writes — the hook the engine's webhook loop prevention keys on.
 
 mod assoc;
 mod batch;
@@ -25,7 +26,9 @@ mod export;
 mod guard;
 mod meta;
 mod oauth;
+mod object_type;
 mod objects;
+mod owners;
 pub mod record;
 pub mod schema;
 mod search;
@@ -200,6 +203,9 @@ pub fn router(opts: SimOptions) -> (Router, SimHandle) {
             "/crm/v3/properties/{object_type}/{name}",
             get(meta::property),
         )
+        .route("/crm/v3/owners", get(owners::list))
+        .route("/crm/v3/owners/", get(owners::list))
+        .route("/crm/v3/owners/{owner_id}", get(owners::read))
         .route_layer(axum::middleware::from_fn_with_state(
             sim.clone(),
             gate::<Sim>,
