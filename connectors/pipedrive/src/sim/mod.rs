@@ -23,6 +23,7 @@
 mod activities;
 mod auth;
 mod bodies;
+mod company;
 pub mod costs;
 mod custom;
 mod deals;

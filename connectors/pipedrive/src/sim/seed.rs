@@ -15,12 +15,12 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::value::RawValue;
 
-use super::custom::{builtin, custom};
+use super::company::{STAGES, fields, key, pipelines};
 use super::state::USER_ID;
-use super::store::{FieldSets, Kind, Store};
+use super::store::{Kind, Store};
 use crate::wire::{
-    Activity, Address, CustomFields, Deal, DealProduct, DealStatus, Field, Note, NoteRef,
-    Organization, Person, PersonContact, Pipeline, Product, ProductPrice, Stage,
+    Activity, Address, CustomFields, Deal, DealProduct, DealStatus, Note, NoteRef, Organization,
+    Person, PersonContact, Product, ProductPrice,
 };
 
 pub const CURRENCIES: &[&str] = &["USD", "EUR", "GBP", "AUD"];
@@ -39,7 +39,7 @@ fn stream(seed: u64, kind: u64) -> StdRng {
     StdRng::seed_from_u64(seed ^ (0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(kind + 1)))
 }
 
-fn epoch() -> DateTime<Utc> {
+pub fn epoch() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
 }
 
@@ -52,123 +52,6 @@ fn times(rng: &mut StdRng) -> (DateTime<Utc>, DateTime<Utc>) {
 
 fn raw(text: String) -> Box<RawValue> {
     RawValue::from_string(text).expect("seeded custom values are JSON")
-}
-
-fn fields(seed: u64) -> FieldSets {
-    let mut deal: Vec<Field> = [
-        ("title", "Title", "varchar"),
-        ("value", "Value", "monetary"),
-        ("currency", "Currency", "varchar"),
-        ("org_id", "Organization", "org"),
-        ("person_id", "Contact person", "people"),
-        ("pipeline_id", "Pipeline", "int"),
-        ("stage_id", "Stage", "stage"),
-        ("status", "Status", "status"),
-        ("owner_id", "Owner", "user"),
-        ("expected_close_date", "Expected close date", "date"),
-    ]
-    .iter()
-    .map(|(c, n, t)| builtin(c, n, t))
-    .collect();
-    deal.push(custom(seed, "deal", DEAL_AMOUNT_PAID, "monetary", &[]));
-    deal.push(custom(
-        seed,
-        "deal",
-        DEAL_PAYMENT_STATUS,
-        "enum",
-        PAYMENT_STATUSES,
-    ));
-    deal.push(custom(seed, "deal", DEAL_PAID_DATE, "date", &[]));
-    deal.push(custom(seed, "deal", DEAL_INVOICE_NUMBER, "varchar", &[]));
-    let mut person: Vec<Field> = [
-        ("name", "Name", "varchar"),
-        ("emails", "Email", "varchar"),
-        ("phones", "Phone", "phone"),
-        ("org_id", "Organization", "org"),
-        ("owner_id", "Owner", "user"),
-    ]
-    .iter()
-    .map(|(c, n, t)| builtin(c, n, t))
-    .collect();
-    person.push(custom(
-        seed,
-        "person",
-        PERSON_CUSTOMER_TIER,
-        "enum",
-        &["Bronze", "Silver", "Gold"],
-    ));
-    let mut organization: Vec<Field> = [
-        ("name", "Name", "varchar"),
-        ("address", "Address", "address"),
-        ("owner_id", "Owner", "user"),
-    ]
-    .iter()
-    .map(|(c, n, t)| builtin(c, n, t))
-    .collect();
-    organization.push(custom(seed, "organization", ORG_VAT_NUMBER, "varchar", &[]));
-    organization.push(custom(
-        seed,
-        "organization",
-        ORG_CUSTOMER_NUMBER,
-        "varchar",
-        &[],
-    ));
-    FieldSets {
-        deal,
-        person,
-        organization,
-    }
-}
-
-fn key(fields: &[Field], name: &str) -> String {
-    fields
-        .iter()
-        .find(|f| f.field_name == name)
-        .map(|f| f.field_code.clone())
-        .expect("seeded field")
-}
-
-const STAGES: &[(&str, i64)] = &[
-    ("Qualified", 10),
-    ("Contact made", 20),
-    ("Proposal made", 50),
-    ("Negotiations started", 80),
-];
-
-fn pipelines(store: &mut Store) {
-    let t = epoch() - Duration::days(365);
-    for (pid, name) in [(1, "Sales pipeline"), (2, "Renewals")] {
-        store.pipelines.insert(
-            pid,
-            Pipeline {
-                id: pid,
-                name: name.into(),
-                order_nr: pid,
-                is_deleted: false,
-                is_deal_probability_enabled: true,
-                add_time: t,
-                update_time: t,
-            },
-        );
-        for (i, (stage, prob)) in STAGES.iter().enumerate() {
-            let id = (pid - 1) * STAGES.len() as i64 + i as i64 + 1;
-            store.stages.insert(
-                id,
-                Stage {
-                    id,
-                    order_nr: i as i64 + 1,
-                    name: (*stage).into(),
-                    is_deleted: false,
-                    deal_probability: *prob,
-                    pipeline_id: pid,
-                    is_deal_rot_enabled: false,
-                    days_to_rotten: None,
-                    add_time: t,
-                    update_time: t,
-                },
-            );
-        }
-    }
 }
 
 const COMPANY_WORDS: &[&str] = &[
