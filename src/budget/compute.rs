@@ -38,5 +38,6 @@ pub fn compute(inputs: &Inputs) -> Report {
         lines,
         totals,
         warnings,
+        not_supported: inputs.not_supported.clone(),
     }
 }

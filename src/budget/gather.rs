@@ -12,7 +12,10 @@ use crate::sync::related::RelatedSet;
 use crate::sync::runtime::PairRuntime;
 use crate::sync::{mirror, pull};
 use futures::StreamExt;
-use ledgerbridge_sdk::model::{CrmObject, CrmRecord, DealStatus, InvoiceStatus, TargetInvoice};
+use ledgerbridge_sdk::ability::Ability;
+use ledgerbridge_sdk::model::{
+    CrmObject, CrmRecord, CurrencyRates, DealStatus, InvoiceStatus, TargetInvoice,
+};
 
 /// Mirror rows read per page.
 const SCAN_CHUNK: i64 = 500;
@@ -38,10 +41,30 @@ pub async fn gather(
     }
     let target = &rt.target;
     let org = target.organisation().await?;
-    let rates = target.currency_rates().await?;
-    let budgets = target
-        .budgets(opts.period.from.first_day(), opts.period.to.last_day())
-        .await?;
+    let mut not_supported = Vec::new();
+    // Without rates only the base currency converts (1:1); the rest is warned about.
+    let rates = match target.exchange_rates() {
+        Some(r) => r.currency_rates().await?,
+        None => {
+            not_supported.push(Ability::CurrencyRates);
+            CurrencyRates {
+                rates: [(org.base_currency.clone(), rust_decimal::Decimal::ONE)].into(),
+            }
+        }
+    };
+    let budgets = match target.budgeting() {
+        Some(b) => {
+            b.budgets(opts.period.from.first_day(), opts.period.to.last_day())
+                .await?
+        }
+        None => {
+            not_supported.push(Ability::Budgets);
+            Vec::new()
+        }
+    };
+    if target.tracking().is_none() {
+        not_supported.push(Ability::TrackingCategories);
+    }
     let invoices = posted_invoices(rt, opts.period).await?;
     let pipelines = rt.source.pipelines().await?;
     let (deals, warnings) = deals(rt, db, opts.period).await?;
@@ -55,6 +78,7 @@ pub async fn gather(
             deals,
             pipelines,
             rates,
+            not_supported,
         },
         warnings,
     ))

@@ -6,6 +6,7 @@
 
 use super::period::Period;
 use ledgerbridge_mapping::BudgetEntry;
+use ledgerbridge_sdk::ability::Ability;
 use ledgerbridge_sdk::model::{
     Budget, Currency, CurrencyRates, DealStatus, Pipeline, TargetInvoice,
 };
@@ -44,6 +45,9 @@ pub struct Inputs {
     pub pipelines: Vec<Pipeline>,
     /// Units of each currency per one unit of the base currency.
     pub rates: CurrencyRates,
+    /// What the finance system cannot give (its budgets, rates, tracking): the report
+    /// says so instead of showing zeros as if they were figures.
+    pub not_supported: Vec<Ability>,
 }
 
 /// The figures of one line, and of the totals.
@@ -92,4 +96,23 @@ pub struct Report {
     pub totals: Figures,
     /// What was left out and why (an invoice without a rate, an unmappable deal, …).
     pub warnings: Vec<String>,
+    /// The sections the finance system cannot give (`budgets`, `currency_rates`,
+    /// `tracking_categories`): not supported by the target, not zero. Left out of the
+    /// JSON when the target gives every section.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_supported: Vec<Ability>,
+}
+
+/// A line for people about a section the finance system cannot give.
+pub fn not_supported_line(a: Ability) -> String {
+    let effect = match a {
+        Ability::Budgets => "budget figures show 0: there are none to read",
+        Ability::CurrencyRates => "only amounts in the base currency are converted",
+        Ability::TrackingCategories => "actuals are not split by tracking option",
+        _ => "not used by this report",
+    };
+    format!(
+        "not supported by the finance system: {} ({effect})",
+        a.describe()
+    )
 }

@@ -1,8 +1,9 @@
 //! The mapping engine's checks inside `check`: every problem in a pair's mapping files
 //! as `file:line: message`, without network access.
 //!
-//! The source connector's declared fields (what a mapping may read) come from the
-//! connector's capabilities, which a client built without calling the vendor knows.
+//! The source connector's declared fields (what a mapping may read) and the target
+//! connector's optional abilities (whether it keeps notes, tracking categories) come
+//! from the connectors' capabilities, which are known without calling the vendor.
 
 use super::{CheckProblem, Location};
 use crate::config::{Config, PairConfig};
@@ -12,9 +13,16 @@ use std::path::{Path, PathBuf};
 /// Every problem in the mapping files of one pair, found without network access.
 pub fn check_pair(config: &Config, pair: &PairConfig, dir: &Path) -> Vec<CheckProblem> {
     // A bad start_date or currency is reported by the config checks, with its line.
-    let Ok(settings) = crate::sync::runtime::pair_settings(config, pair) else {
+    let Ok(mut settings) = crate::sync::runtime::pair_settings(config, pair) else {
         return Vec::new();
     };
+    // Hold the files against what the target declares it can do (notes, tracking).
+    settings.target_abilities = config
+        .connections
+        .get(&pair.target)
+        .map(|c| c.connector())
+        .filter(|c| c.roles().target)
+        .map(|c| c.capabilities().abilities);
     let Some(schema) = source_schema(config, pair) else {
         // the source connection itself is reported by the config checks
         return Vec::new();

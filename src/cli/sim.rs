@@ -3,8 +3,8 @@
 //! scale, faults, signed webhooks), so tests and the demo can drive any of them alike.
 
 use super::Ctx;
-use clap::{Args, ValueEnum};
 use clap::builder::PossibleValuesParser;
+use clap::{Args, ValueEnum};
 use ledgerbridge_sdk::sim::SimOptions;
 use std::process::ExitCode;
 

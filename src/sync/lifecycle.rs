@@ -12,8 +12,9 @@ use crate::config::OnDelete;
 use crate::queue::{JobContext, JobError};
 use crate::store::{Exec, execute};
 use crate::time::now_ms;
+use ledgerbridge_sdk::ability::Ability;
 use ledgerbridge_sdk::model::InvoiceStatus;
-use ledgerbridge_sdk::{StatusChange, WriteItem};
+use ledgerbridge_sdk::{ConnectorError, StatusChange, WriteItem};
 use rust_decimal::Decimal;
 
 /// A linked invoice whose source record went away.
@@ -75,6 +76,45 @@ pub async fn handle(
             counters.flagged += 1;
             continue;
         }
+        let Some(changes) = rt.target.status_changes() else {
+            // on_delete = "void" on a target that cannot void: said, never skipped
+            let target = format!(
+                "{} ({})",
+                rt.target_connection,
+                rt.target.capabilities().vendor
+            );
+            let e = ConnectorError::not_supported(Ability::StatusChanges, &target);
+            let reason = format!(
+                "{}: invoice {} left as it is (on_delete = \"void\"): {e}",
+                g.reason, g.invoice_id
+            );
+            let mut c = ctx.db.conn().await.map_err(db_err)?;
+            if super::deadletters::record(
+                c.exec(),
+                &rt.pair.name,
+                &rt.target_connection,
+                mapping,
+                &g.source_key,
+                &reason,
+            )
+            .await
+            .map_err(db_err)?
+            {
+                counters.dead_lettered += 1;
+            }
+            drop(c);
+            mark(
+                &ctx.db,
+                rt,
+                mapping,
+                &g.source_key,
+                "flagged",
+                Some(&reason),
+            )
+            .await?;
+            counters.failed += 1;
+            continue;
+        };
         let status = match inv.status {
             InvoiceStatus::Draft | InvoiceStatus::Submitted => InvoiceStatus::Deleted,
             _ => InvoiceStatus::Voided,
@@ -109,8 +149,7 @@ pub async fn handle(
                 .map_err(db_err)?;
             tx.commit().await.map_err(db_err)?;
         }
-        let out = rt
-            .target
+        let out = changes
             .set_invoice_status(&WriteItem::update(
                 key.clone(),
                 g.invoice_id.clone(),

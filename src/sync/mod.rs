@@ -15,6 +15,7 @@
 //! catches every dependency, while the comparison with `links.pushed_hash` keeps
 //! a no-op sync from writing anything.
 
+pub mod abilities;
 pub mod conflict;
 pub mod deadletters;
 pub mod keys;

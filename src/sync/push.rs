@@ -724,13 +724,17 @@ async fn recover(rt: &PairRuntime, w: &Ready) -> Result<Option<String>, JobError
                 .find(|p| p.live && p.reference.as_deref() == Some(r.as_str()))
                 .map(|p| p.id)
         }
-        Ready::Note(w) => t
-            .find_notes(&w.record.subject)
-            .await
-            .map_err(lookup)?
-            .into_iter()
-            .find(|n| n.text.contains(&w.record.marker))
-            .map(|n| n.id),
+        // no notes, nothing was sent: `prepare` dead-letters notes for such a target
+        Ready::Note(w) => match t.notes() {
+            None => None,
+            Some(n) => n
+                .find_notes(&w.record.subject)
+                .await
+                .map_err(lookup)?
+                .into_iter()
+                .find(|n| n.text.contains(&w.record.marker))
+                .map(|n| n.id),
+        },
     })
 }
 
@@ -761,6 +765,20 @@ async fn prepare(
     counters: &mut Counters,
 ) -> Result<Vec<(Item, Prepared)>, JobError> {
     let mut out = Vec::with_capacity(items.len());
+    // A record needing an ability the target lacks is a dead letter, before any lookup.
+    let abilities = ledgerbridge_sdk::ability::Abilities::of(rt.target.as_ref());
+    let (items, unable): (Vec<Item>, Vec<Item>) = items
+        .into_iter()
+        .partition(|it| super::abilities::lacking(&abilities, &it.mapped).is_none());
+    for it in unable {
+        if let Some(a) = super::abilities::lacking(&abilities, &it.mapped) {
+            let why = super::abilities::reason(rt, a, &it.source_key);
+            out.push((it, Prepared::Fail(why)));
+        }
+    }
+    if items.is_empty() {
+        return Ok(out);
+    }
     match target_object {
         FinanceObject::Customer => {
             // Own link first; else an existing target customer by the plan's matches.
@@ -1215,7 +1233,16 @@ async fn send(rt: &PairRuntime, ready: &[(Item, Ready)]) -> Result<Vec<ItemOutco
         out.extend(t.create_payments(&payments).await.map_err(ctx)?);
     }
     if !notes.is_empty() {
-        out.extend(t.add_notes(&notes).await.map_err(ctx)?);
+        match t.notes() {
+            Some(n) => out.extend(n.add_notes(&notes).await.map_err(ctx)?),
+            None => out.extend(notes.iter().map(|w| ItemOutcome {
+                key: w.key.clone(),
+                result: Err(ConnectorError::not_supported(
+                    ledgerbridge_sdk::ability::Ability::Notes,
+                    &rt.target_connection,
+                )),
+            })),
+        }
     }
     Ok(out)
 }

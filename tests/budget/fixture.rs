@@ -139,6 +139,7 @@ pub fn inputs() -> Inputs {
     let north = || vec![t("Region", "North")];
     let south = || vec![t("Region", "South")];
     Inputs {
+        not_supported: vec![],
         base_currency: cur("USD"),
         period: Period::parse("2026-01..2026-03").unwrap(),
         tracking_category: None, // chosen from the data: Region

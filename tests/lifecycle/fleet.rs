@@ -53,6 +53,7 @@ fn caps() -> Capabilities {
         idempotency: VendorIdempotency::None,
         webhooks: false,
         fields: BTreeMap::new(),
+        abilities: ledgerbridge_sdk::ability::Abilities::none(),
     }
 }
 

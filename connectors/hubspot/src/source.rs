@@ -820,6 +820,7 @@ pub(crate) fn capabilities(cfg: &crate::config::HubSpotConfig) -> Capabilities {
         idempotency: VendorIdempotency::None,
         webhooks: true,
         fields,
+        abilities: ledgerbridge_sdk::ability::Abilities::none(),
     }
 }
 

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::ability::Abilities;
+
 /// Whom a rate limit counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -97,6 +99,10 @@ pub struct Capabilities {
     /// Declared fields per object (`deal` → dealname, amount, …), including
     /// the vendor's raw property names reachable as `properties.<name>`.
     pub fields: BTreeMap<String, Vec<FieldDecl>>,
+    /// A target's optional abilities ([`Abilities::none`] for sources). The same set as
+    /// the built target's accessors answer ([`Abilities::of`]): `check` reads this one,
+    /// which needs no target.
+    pub abilities: Abilities,
 }
 
 impl Capabilities {

@@ -31,6 +31,9 @@ pub enum ErrorKind {
     Malformed,
     /// Our own mistake (bad configuration, a request we cannot build).
     Config,
+    /// The target does not have this optional ability: retrying cannot help, and the
+    /// record that needs it is a dead letter saying so.
+    NotSupported { ability: crate::ability::Ability },
 }
 
 impl ErrorKind {
@@ -52,6 +55,7 @@ impl ErrorKind {
             ErrorKind::Conflict => "conflict",
             ErrorKind::Malformed => "malformed",
             ErrorKind::Config => "config",
+            ErrorKind::NotSupported { .. } => "not_supported",
         }
     }
 }
@@ -95,6 +99,17 @@ impl ConnectorError {
 
     pub fn config(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Config, message)
+    }
+
+    /// `target` (a connection or kind, for people) has no `ability`.
+    pub fn not_supported(ability: crate::ability::Ability, target: &str) -> Self {
+        Self::new(
+            ErrorKind::NotSupported { ability },
+            format!(
+                "{target} does not support {} (ability `{ability}`)",
+                ability.describe()
+            ),
+        )
     }
 
     pub fn with_vendor_message(mut self, m: impl Into<String>) -> Self {

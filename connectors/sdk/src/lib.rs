@@ -5,6 +5,8 @@
 //!
 //! - [`model`]: the canonical records (money is `rust_decimal`).
 //! - [`CrmSource`], [`FinanceTarget`], [`WebhookVerifier`]: the traits.
+//! - [`ability`]: a target's optional abilities (notes, tracking, budgets, credit notes,
+//!   currency rates, status changes), each answering "not supported" by default.
 //! - [`Capabilities`]: what a connector declares (batch sizes, limits, fields).
 //! - [`connector`]: the [`Connector`] descriptor a vendor crate implements once, so the
 //!   engine builds, checks and lists connectors without naming a vendor.
@@ -14,6 +16,7 @@
 //!   the building blocks of `ledgerbridge connect`.
 //! - [`vault`]: sealed (AES-256-GCM) storage of OAuth tokens.
 
+pub mod ability;
 pub mod auth;
 mod capabilities;
 pub mod connector;

@@ -1,13 +1,14 @@
 //! The contract of a finance target.
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::ability::{
+    Budgets, CreditNotes, ExchangeRates, HistoryNotes, StatusChanges, TrackingCategories,
+};
 use crate::model::{
-    Account, Budget, CurrencyRates, Customer, HistoryNote, Invoice, InvoiceStatus, NoteSubject,
-    Organisation, Payment, TargetCustomer, TargetInvoice, TargetNote, TargetPayment, TaxRate,
-    TrackingCategory,
+    Account, Customer, Invoice, InvoiceStatus, Organisation, Payment, TargetCustomer,
+    TargetInvoice, TargetPayment, TaxRate,
 };
 use crate::{Capabilities, ConnectorError, ConnectorResult, Cursor, PageStream};
 
@@ -93,6 +94,12 @@ pub enum CustomerMatch {
 
 /// A finance system the engine writes to and reads back from.
 ///
+/// The required methods are what every target does: customers, invoices, payments,
+/// lookups by reference, listings and the organisation's books (accounts, taxes). The
+/// optional abilities ([`crate::ability`]) are reached through the accessors at the
+/// end, whose defaults answer `None`: not supported. A target with an ability returns
+/// `Some(self)` from its accessor and implements the ability's trait.
+///
 /// How the vendors fit:
 /// - Xero: `PUT/POST /Invoices|Contacts|Payments` in batches of ≤ 50 with
 ///   `summarizeErrors=false`, `Idempotency-Key` per call; references are
@@ -124,18 +131,6 @@ pub trait FinanceTarget: Send + Sync {
         items: &[WriteItem<Payment>],
     ) -> ConnectorResult<Vec<ItemOutcome>>;
 
-    /// Appends history notes; one outcome per item, input order.
-    async fn add_notes(
-        &self,
-        items: &[WriteItem<HistoryNote>],
-    ) -> ConnectorResult<Vec<ItemOutcome>>;
-
-    /// Voids an authorised invoice or deletes a draft.
-    async fn set_invoice_status(
-        &self,
-        item: &WriteItem<StatusChange>,
-    ) -> ConnectorResult<ItemOutcome>;
-
     /// Invoices carrying any of these external references, live or not —
     /// the crash-recovery lookup and the cut-over adoption.
     async fn find_invoices(&self, references: &[String]) -> ConnectorResult<Vec<TargetInvoice>>;
@@ -153,9 +148,6 @@ pub trait FinanceTarget: Send + Sync {
     /// Payments carrying any of these external references.
     async fn find_payments(&self, references: &[String]) -> ConnectorResult<Vec<TargetPayment>>;
 
-    /// Notes on a customer or invoice (to find a note's marker after a crash).
-    async fn find_notes(&self, subject: &NoteSubject) -> ConnectorResult<Vec<TargetNote>>;
-
     /// Invoices changed since the cursor (`None`: all), page by page.
     fn list_invoices<'a>(&'a self, since: Option<&'a Cursor>) -> PageStream<'a, TargetInvoice>;
 
@@ -168,11 +160,29 @@ pub trait FinanceTarget: Send + Sync {
     async fn organisation(&self) -> ConnectorResult<Organisation>;
     async fn accounts(&self) -> ConnectorResult<Vec<Account>>;
     async fn tax_rates(&self) -> ConnectorResult<Vec<TaxRate>>;
-    async fn tracking_categories(&self) -> ConnectorResult<Vec<TrackingCategory>>;
 
-    /// Budgets with lines for periods within `from..=to` (months).
-    async fn budgets(&self, from: NaiveDate, to: NaiveDate) -> ConnectorResult<Vec<Budget>>;
-
-    /// Exchange rates against the organisation's base currency.
-    async fn currency_rates(&self) -> ConnectorResult<CurrencyRates>;
+    /// History notes, if the target keeps them.
+    fn notes(&self) -> Option<&dyn HistoryNotes> {
+        None
+    }
+    /// Tracking categories on invoice lines, if the target has them.
+    fn tracking(&self) -> Option<&dyn TrackingCategories> {
+        None
+    }
+    /// Budgets, if the target keeps them.
+    fn budgeting(&self) -> Option<&dyn Budgets> {
+        None
+    }
+    /// Credit notes, if the target can write them.
+    fn credit_notes(&self) -> Option<&dyn CreditNotes> {
+        None
+    }
+    /// Exchange rates, if the target can give them.
+    fn exchange_rates(&self) -> Option<&dyn ExchangeRates> {
+        None
+    }
+    /// Status changes of existing invoices, if the target allows them.
+    fn status_changes(&self) -> Option<&dyn StatusChanges> {
+        None
+    }
 }

@@ -28,6 +28,7 @@ pub mod wire;
 
 use std::collections::BTreeMap;
 
+use ledgerbridge_sdk::ability::Ability;
 use ledgerbridge_sdk::{Capabilities, VendorIdempotency};
 
 pub use client::{Company, TrytonClient};
@@ -59,5 +60,13 @@ pub fn capabilities(cfg: &TrytonConfig) -> Capabilities {
         idempotency: VendorIdempotency::None,
         webhooks: false,
         fields: BTreeMap::new(),
+        abilities: [
+            Ability::Notes,
+            Ability::Budgets,
+            Ability::CurrencyRates,
+            Ability::StatusChanges,
+        ]
+        .into_iter()
+        .collect(),
     }
 }

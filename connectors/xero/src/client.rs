@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use http::{Method, StatusCode};
+use ledgerbridge_sdk::ability::Ability;
 use ledgerbridge_sdk::auth::TokenSource;
 use ledgerbridge_sdk::http::{Call, HttpClient, remaining_headers};
 use ledgerbridge_sdk::{
@@ -190,6 +191,15 @@ pub fn capabilities(cfg: &XeroConfig) -> Capabilities {
         },
         webhooks: true,
         fields,
+        abilities: [
+            Ability::Notes,
+            Ability::TrackingCategories,
+            Ability::Budgets,
+            Ability::CurrencyRates,
+            Ability::StatusChanges,
+        ]
+        .into_iter()
+        .collect(),
     }
 }
 

@@ -6,6 +6,9 @@ mod common;
 
 use common::*;
 use futures::StreamExt;
+use ledgerbridge_sdk::ability::{
+    Budgets, ExchangeRates, HistoryNotes, StatusChanges, TrackingCategories,
+};
 use ledgerbridge_sdk::model::{FinanceObject, HistoryNote, InvoiceStatus, NoteSubject, Payment};
 use ledgerbridge_sdk::sim::SimOptions;
 use ledgerbridge_sdk::{ErrorKind, FinanceTarget, StatusChange, WriteItem};

@@ -23,6 +23,7 @@ mod functions;
 mod lookup;
 mod mapping;
 mod money;
+mod needs;
 mod output;
 mod problem;
 mod schema;
@@ -34,6 +35,7 @@ mod views;
 pub use error::{MapError, MapErrorKind, redact};
 pub use eval::{Related, SourceRecord};
 pub use mapping::Mapping;
+pub use needs::AbilityNeed;
 pub use output::{
     BudgetEntry, CustomerPlan, InvoiceDraft, Mapped, MappingId, NoteDraft, Outcome, PaymentDraft,
     ResolveStep, line_amount,

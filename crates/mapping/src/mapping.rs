@@ -71,6 +71,8 @@ pub struct Mapping {
     pub(crate) vars: Vec<(String, Prog)>,
     pub(crate) fields: Vec<(TField, Prog)>,
     pub(crate) blocks: Vec<Block>,
+    /// The optional target abilities this file needs.
+    pub(crate) needs: Vec<crate::needs::AbilityNeed>,
     /// `[customer] order` (customer targets).
     pub(crate) order: Vec<Step>,
     /// `[customer] from` (invoice, note targets): whose customer, in order.
@@ -78,6 +80,13 @@ pub struct Mapping {
     pub(crate) domain: Option<Prog>,
     pub(crate) root: Context<'static, 'static>,
     pub(crate) check_root: Context<'static, 'static>,
+}
+
+impl Mapping {
+    /// The optional target abilities this file needs, each with its line.
+    pub fn ability_needs(&self) -> &[crate::needs::AbilityNeed] {
+        &self.needs
+    }
 }
 
 impl std::fmt::Debug for Mapping {
@@ -141,6 +150,10 @@ impl Build<'_> {
             "fields",
             p,
         );
+        let needs = crate::needs::of(&raw, target);
+        if let Some(abilities) = &self.settings.target_abilities {
+            crate::needs::check(&needs, abilities, &self.settings.target_connector, p);
+        }
         let blocks = raw
             .blocks
             .iter()
@@ -169,6 +182,7 @@ impl Build<'_> {
             vars,
             fields,
             blocks,
+            needs,
             order,
             from,
             domain,

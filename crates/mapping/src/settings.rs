@@ -42,6 +42,11 @@ pub struct PairSettings {
     pub payments_source: PaymentsSource,
     /// Customer name used when a record has neither company nor contact.
     pub fallback_customer: Option<String>,
+    /// The target's optional abilities, when the files are to be held against them
+    /// (`check`): a file needing one the target lacks is a problem at its line. `None`
+    /// (the pipeline) loads them anyway, and the records that need the missing ability
+    /// become dead letters.
+    pub target_abilities: Option<ledgerbridge_sdk::ability::Abilities>,
 }
 
 impl PairSettings {
@@ -56,6 +61,7 @@ impl PairSettings {
             bank_account: "090".to_string(),
             payments_source: PaymentsSource::Finance,
             fallback_customer: None,
+            target_abilities: None,
         }
     }
 }

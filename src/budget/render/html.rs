@@ -59,6 +59,14 @@ pub fn render(r: &Report) -> String {
     cards(&mut h, &r.totals);
     h.push_str("<h2>By month</h2>");
     chart(&mut h, r);
+    if !r.not_supported.is_empty() {
+        h.push_str("<h2>Not supported</h2><ul class=\"warn\" id=\"not-supported\">");
+        for a in &r.not_supported {
+            let line = crate::budget::model::not_supported_line(*a);
+            let _ = write!(h, "<li data-ability=\"{a}\">{}</li>", esc(&line));
+        }
+        h.push_str("</ul>");
+    }
     if !r.warnings.is_empty() {
         h.push_str("<h2>Warnings</h2><ul class=\"warn\" id=\"warnings\">");
         for w in &r.warnings {

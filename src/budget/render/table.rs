@@ -55,6 +55,12 @@ pub fn render(r: &Report) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     }
+    for a in &r.not_supported {
+        out.push_str(&format!(
+            "{}\n",
+            crate::budget::model::not_supported_line(*a)
+        ));
+    }
     for w in &r.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }

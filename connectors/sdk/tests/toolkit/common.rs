@@ -25,6 +25,7 @@ pub fn caps(rate_limits: Vec<RateLimit>, max_concurrency: Option<usize>) -> Capa
         idempotency: VendorIdempotency::None,
         webhooks: false,
         fields: BTreeMap::new(),
+        abilities: ledgerbridge_sdk::ability::Abilities::none(),
     }
 }
 

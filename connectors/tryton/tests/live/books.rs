@@ -60,7 +60,7 @@ async fn accounts_taxes_currencies_rates_and_the_company_read_back() {
 #[tokio::test]
 async fn budgets_are_read_per_account_and_month() {
     use chrono::Datelike;
-    use ledgerbridge_sdk::FinanceTarget;
+    use ledgerbridge_sdk::ability::Budgets;
     use serde_json::json;
     let Some(cfg) = server::config() else { return };
     let t = ledgerbridge_tryton::TrytonTarget::connect("tryton-test", cfg)

@@ -1,6 +1,7 @@
 //! The SDK's finance-target contract, end to end on the real server.
 
 use futures::StreamExt;
+use ledgerbridge_sdk::ability::{ExchangeRates, HistoryNotes, StatusChanges};
 use ledgerbridge_sdk::model::{
     Address, Currency, Customer, CustomerRef, FinanceObject, HistoryNote, Invoice, InvoiceLine,
     InvoiceStatus, NoteSubject, Payment, TaxMode,
