@@ -4,7 +4,10 @@
 //! JSON contract (one object per connector, in `connectors`): `kind`, `label`, `role`
 //! (`{source, target}`), `auth` (`static`, `oauth`), `write_batch` (per object),
 //! `read_batch`, `page_size`, `rate_limits` (`name`, `calls`, `per_secs`, `scope`),
-//! `max_concurrency`, `webhooks`, `webhook_key`, `idempotency`, `abilities`, `keys`
+//! `max_concurrency`, `webhooks`, `webhook_key`, `idempotency`, `abilities` (a target's
+//! optional abilities among them: `notes`, `tracking_categories`, `budgets`,
+//! `credit_notes`, `currency_rates`, `status_changes`), `not_supported` (the optional
+//! abilities a target lacks), `keys`
 //! (vendor-specific config keys), `simulator` (default listen address or null),
 //! `demo_server`, `mapping_folders`.
 
@@ -62,6 +65,7 @@ fn abilities(c: &dyn Connector) -> Vec<&'static str> {
     if c.max_reference_len().is_some() {
         out.push("bounded_references");
     }
+    out.extend(caps.abilities.iter().map(|a| a.as_str()));
     out
 }
 
@@ -94,6 +98,11 @@ fn describe(c: &dyn Connector) -> Value {
         "webhook_key": c.webhook_key(),
         "idempotency": idempotency,
         "abilities": abilities(c),
+        "not_supported": if roles.target {
+            caps.abilities.missing().iter().map(|a| a.as_str()).collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        },
         "max_reference_len": c.max_reference_len(),
         "keys": c.vendor_keys().iter().map(|k| json!({
             "name": k.name, "help": k.help, "secret": k.secret,
@@ -167,7 +176,7 @@ fn text(c: &Value) -> String {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "none".into());
     format!(
-        "{kind} ({label}): {role}\n  auth: {auth}\n  write batch: {batches}; read batch {read}; page size {page}\n  rate limits: {limits}\n  webhooks: {webhooks}{wkey}\n  abilities: {abilities}\n  keys: {keys}\n  simulator: {sim}\n  mapping folders: {maps}",
+        "{kind} ({label}): {role}\n  auth: {auth}\n  write batch: {batches}; read batch {read}; page size {page}\n  rate limits: {limits}\n  webhooks: {webhooks}{wkey}\n  abilities: {abilities}{missing}\n  keys: {keys}\n  simulator: {sim}\n  mapping folders: {maps}",
         kind = c["kind"].as_str().unwrap_or(""),
         label = c["label"].as_str().unwrap_or(""),
         auth = list(&c["auth"]),
@@ -183,6 +192,10 @@ fn text(c: &Value) -> String {
             .map(|k| format!(" (secret in `{k}`)"))
             .unwrap_or_default(),
         abilities = list(&c["abilities"]),
+        missing = match c["not_supported"].as_array() {
+            Some(a) if !a.is_empty() => format!("\n  not supported: {}", list(&c["not_supported"])),
+            _ => String::new(),
+        },
         sim = c["simulator"].as_str().unwrap_or("none"),
         maps = list(&c["mapping_folders"]),
     )

@@ -106,9 +106,15 @@ impl Handlers {
     /// The handlers this build ships. Later issues add theirs here, e.g.
     /// `crate::pipeline::register(&mut h);`.
     pub fn builtin() -> Self {
+        Self::builtin_with(Default::default())
+    }
+
+    /// The built-in handlers, whose pairs' runtimes come from `runtimes` (where a
+    /// caller may have put its own, see [`crate::sync::runtime::Runtimes::insert`]).
+    pub fn builtin_with(runtimes: std::sync::Arc<crate::sync::runtime::Runtimes>) -> Self {
         let mut h = Self::empty();
-        crate::sync::register(&mut h);
-        crate::reconcile::register(&mut h);
+        crate::sync::register_with(&mut h, runtimes.clone());
+        crate::reconcile::register_with(&mut h, runtimes);
         #[cfg(feature = "test-jobs")]
         h.register(JobKind::Test, super::test_job::TestHandler);
         h

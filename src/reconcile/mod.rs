@@ -34,6 +34,10 @@ use std::sync::Arc;
 
 /// Registers the `reconcile` job handler (the pair's `reconcile_schedule`).
 pub fn register(h: &mut Handlers) {
-    let runtimes = Arc::new(crate::sync::runtime::Runtimes::default());
+    register_with(h, Arc::new(crate::sync::runtime::Runtimes::default()));
+}
+
+/// Registers the `reconcile` job handler, sharing `runtimes`.
+pub fn register_with(h: &mut Handlers, runtimes: Arc<crate::sync::runtime::Runtimes>) {
     h.register(JobKind::Reconcile, handler::ReconcileHandler::new(runtimes));
 }

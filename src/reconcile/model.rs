@@ -4,6 +4,7 @@
 //! `summary` has every class, money is a decimal string, `expected`/`actual` are
 //! `{amount, currency, status}` or null.
 
+use ledgerbridge_sdk::ability::Ability;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -164,6 +165,29 @@ pub struct Report {
     pub items: Vec<Item>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<FixOutcome>,
+    /// What the pair asks of the finance system that it cannot do (`notes`,
+    /// `tracking_categories`, `status_changes`): those parts are not in the books, so
+    /// this report cannot prove them. Left out of the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_supported: Vec<Ability>,
+}
+
+/// A line for people about a part of the pair the finance system cannot keep.
+pub fn not_supported_line(a: Ability) -> String {
+    let effect = match a {
+        Ability::Notes => "the note mappings' notes are dead letters, not in the books",
+        Ability::TrackingCategories => {
+            "invoices whose lines carry tracking options are dead letters"
+        }
+        Ability::StatusChanges => {
+            "invoices of deals that went away cannot be voided (on_delete = \"void\")"
+        }
+        _ => "not used by this pair",
+    };
+    format!(
+        "not supported by the finance system: {} ({effect})",
+        a.describe()
+    )
 }
 
 impl Report {

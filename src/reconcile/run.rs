@@ -5,12 +5,13 @@ use super::classify::{self, Classified, Invoices, Rules};
 use super::gather::{self, SourceSide, Verdict};
 use super::model::{self, Report};
 use super::{fix, runs, totals};
-use crate::config::{Config, PaymentsSource};
+use crate::config::{Config, OnDelete, PaymentsSource};
 use crate::store::Db;
 use crate::sync::pull::pull_all;
 use crate::sync::runtime::{self, PairRuntime};
 use chrono::{NaiveDate, Utc};
 use futures::StreamExt;
+use ledgerbridge_sdk::ability::{Abilities, Ability};
 use ledgerbridge_sdk::model::TargetInvoice;
 use std::collections::HashSet;
 
@@ -137,7 +138,26 @@ async fn build_report(
         by_month: t.by_month,
         items,
         fix: None,
+        not_supported: not_supported(rt, &set),
     })
+}
+
+/// What the pair's enabled mappings and settings ask of the target that it lacks.
+fn not_supported(rt: &PairRuntime, set: &ledgerbridge_mapping::MappingSet) -> Vec<Ability> {
+    let has = Abilities::of(rt.target.as_ref());
+    let mut out: Vec<Ability> = set
+        .mappings()
+        .iter()
+        .filter(|m| m.enabled)
+        .flat_map(|m| m.ability_needs().iter().map(|n| n.ability))
+        .collect();
+    if rt.pair.on_delete == OnDelete::Void {
+        out.push(Ability::StatusChanges);
+    }
+    out.retain(|a| !has.has(*a));
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Every invoice of the finance system, page by page.

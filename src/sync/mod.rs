@@ -39,7 +39,11 @@ use std::sync::Arc;
 
 /// Registers the pipeline's job handlers.
 pub fn register(h: &mut Handlers) {
-    let runtimes = Arc::new(runtime::Runtimes::default());
+    register_with(h, Arc::new(runtime::Runtimes::default()));
+}
+
+/// Registers the pipeline's job handlers, sharing `runtimes`.
+pub fn register_with(h: &mut Handlers, runtimes: Arc<runtime::Runtimes>) {
     h.register(JobKind::Pull, pull::PullHandler::new(runtimes.clone()));
     h.register(JobKind::Push, push::PushHandler::new(runtimes.clone()));
     h.register(

@@ -65,12 +65,23 @@ pub async fn run_to_completion(
     runs_: &[(String, String)],
     progress: bool,
 ) -> Result<Vec<RunSummary>, crate::Error> {
+    run_to_completion_with(config, db, runs_, progress, Handlers::builtin()).await
+}
+
+/// [`run_to_completion`] with these handlers (see [`Handlers::builtin_with`]).
+pub async fn run_to_completion_with(
+    config: Arc<Config>,
+    db: &Db,
+    runs_: &[(String, String)],
+    progress: bool,
+    handlers: Handlers,
+) -> Result<Vec<RunSummary>, crate::Error> {
     let started = Instant::now();
     let ids: Vec<String> = runs_.iter().map(|(_, r)| r.clone()).collect();
     crate::queue::run_worker(
         db.clone(),
         config.clone(),
-        Handlers::builtin(),
+        handlers,
         WorkerOptions::from_config(&config.worker),
         wait_for_runs(db.clone(), ids, progress),
     )

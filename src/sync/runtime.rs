@@ -116,6 +116,12 @@ pub struct Runtimes {
 }
 
 impl Runtimes {
+    /// Puts a runtime built elsewhere in place of the one `get` would build (a
+    /// program embedding the engine with its own target, and the tests).
+    pub async fn insert(&self, rt: Arc<PairRuntime>) {
+        self.inner.lock().await.insert(rt.pair.name.clone(), rt);
+    }
+
     pub async fn get(
         &self,
         config: &Config,

@@ -257,6 +257,14 @@ fn pair(o: &mut String, r: &Report) {
         );
     }
     let _ = write!(o, "</div>");
+    if !r.not_supported.is_empty() {
+        let _ = write!(o, "<ul class=\"explain not-supported\">");
+        for a in &r.not_supported {
+            let line = crate::reconcile::model::not_supported_line(*a);
+            let _ = write!(o, "<li data-ability=\"{a}\">{}</li>", escape(&line));
+        }
+        let _ = write!(o, "</ul>");
+    }
     totals(o, r);
     let _ = write!(o, "<h2>Records by class</h2>");
     for c in Class::ALL {

@@ -38,6 +38,9 @@ pub fn render(r: &Report) -> String {
     for c in Class::ALL {
         let _ = writeln!(o, "  {:<20} {:>8}", c.as_str(), r.count(c));
     }
+    for a in &r.not_supported {
+        let _ = writeln!(o, "  {}", crate::reconcile::model::not_supported_line(*a));
+    }
     if !r.totals_by_currency.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(
