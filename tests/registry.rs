@@ -2,6 +2,8 @@
 //! against the simulators, and the organisation chosen at `connect` being the one every
 //! sync writes to.
 
+#[path = "registry/abilities.rs"]
+mod abilities;
 #[path = "registry/common.rs"]
 mod common;
 #[path = "registry/listing.rs"]

@@ -51,6 +51,23 @@ fn connectors_json_lists_both_kinds_with_their_abilities() {
             .iter()
             .any(|a| a == "vendor_idempotency")
     );
+    let abilities: Vec<&str> = books["abilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    for a in [
+        "notes",
+        "tracking_categories",
+        "budgets",
+        "currency_rates",
+        "status_changes",
+    ] {
+        assert!(abilities.contains(&a), "xero lacks {a}: {abilities:?}");
+    }
+    assert_eq!(books["not_supported"], serde_json::json!(["credit_notes"]));
+    assert_eq!(crm["not_supported"], serde_json::json!([]));
     let keys: Vec<&str> = books["keys"]
         .as_array()
         .unwrap()
