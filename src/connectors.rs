@@ -6,12 +6,57 @@
 //! [`CONNECTORS`], and its mapping folders under `mappings/`.
 
 use ledgerbridge_sdk::Connector;
+use ledgerbridge_sdk::connector::Simulator;
 
 /// Every compiled-in connector, in listing order.
 pub static CONNECTORS: &[&dyn Connector] = &[
     &ledgerbridge_hubspot::CONNECTOR,
     &ledgerbridge_xero::CONNECTOR,
 ];
+
+/// Simulators whose vendor's connector is still being built, as (kind, label, entry):
+/// `ledgerbridge sim <kind>` serves them so the connector can be developed and tested
+/// against them. When the connector lands, its line moves to [`CONNECTORS`] and its
+/// descriptor brings the simulator.
+pub static SIMULATORS_AHEAD: &[(&str, &str, fn() -> Simulator)] = &[
+    (
+        "quickbooks",
+        "QuickBooks Online",
+        ledgerbridge_quickbooks::sim::simulator,
+    ),
+    (
+        "salesforce",
+        "Salesforce",
+        ledgerbridge_salesforce::sim::simulator,
+    ),
+    (
+        "pipedrive",
+        "Pipedrive",
+        ledgerbridge_pipedrive::sim::simulator,
+    ),
+];
+
+/// The simulator of a kind, with the vendor's name for messages: a connector's own, or
+/// one whose connector is still to come.
+pub fn simulator(kind: &str) -> Option<(&'static str, Simulator)> {
+    if let Some(c) = find(kind) {
+        return c.simulator().map(|s| (c.label(), s));
+    }
+    SIMULATORS_AHEAD
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, label, entry)| (*label, entry()))
+}
+
+/// Every kind `ledgerbridge sim` can serve, in listing order.
+pub fn simulated_kinds() -> Vec<&'static str> {
+    CONNECTORS
+        .iter()
+        .filter(|c| c.simulator().is_some())
+        .map(|c| c.kind())
+        .chain(SIMULATORS_AHEAD.iter().map(|(k, _, _)| *k))
+        .collect()
+}
 
 /// The connector of a config `kind`.
 pub fn find(kind: &str) -> Option<&'static dyn Connector> {
