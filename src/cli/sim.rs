@@ -3,8 +3,8 @@
 //! scale, faults, signed webhooks), so tests and the demo can drive any of them alike.
 
 use super::Ctx;
-use clap::{Args, ValueEnum};
 use clap::builder::PossibleValuesParser;
+use clap::{Args, ValueEnum};
 use ledgerbridge_sdk::sim::SimOptions;
 use std::process::ExitCode;
 
@@ -131,16 +131,34 @@ pub async fn run(ctx: &Ctx, args: SimArgs) -> ExitCode {
         .listen
         .clone()
         .unwrap_or_else(|| sim.default_listen.to_string());
-    if sim.seeds_deals {
-        eprintln!(
-            "{} simulator on http://{listen} ({} deals, seed {})",
-            connector.label(),
-            opts.deals,
-            opts.seed
-        );
+    let seeded = if sim.seeds_deals {
+        format!(" ({} deals, seed {})", opts.deals, opts.seed)
     } else {
-        eprintln!("{} simulator on http://{listen}", connector.label());
+        String::new()
+    };
+    if opts.tls.is_none() {
+        // Bound first, announced after, with the real port: `--listen 127.0.0.1:0` picks a
+        // free one and whoever started the simulator reads where it went.
+        return match (sim.spawn)(listen.clone(), opts).await {
+            Ok(running) => {
+                eprintln!(
+                    "{} simulator on {}{seeded}",
+                    connector.label(),
+                    running.base_url
+                );
+                super::shutdown_signal().await;
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: simulator on {listen}: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
+    eprintln!(
+        "{} simulator on https://{listen}{seeded}",
+        connector.label()
+    );
     let result = (sim.run)(listen.clone(), opts).await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
