@@ -155,10 +155,7 @@ pub async fn run(ctx: &Ctx, args: SimArgs) -> ExitCode {
             }
         };
     }
-    eprintln!(
-        "{} simulator on https://{listen}{seeded}",
-        connector.label()
-    );
+    eprintln!("{} simulator on {listen} (TLS){seeded}", connector.label());
     let result = (sim.run)(listen.clone(), opts).await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
