@@ -72,56 +72,53 @@ pub fn kinds() -> String {
         .join(", ")
 }
 
-/// The pair `ledgerbridge demo` runs, with its shipped mapping files built into the binary
-/// so the demo works from any folder: (source kind, target kind, mapping folder, files).
-pub struct DemoPair {
-    pub source: &'static str,
-    pub target: &'static str,
-    /// The folder under `mappings/` the files come from.
-    pub mappings: &'static str,
+/// A mapping folder shipped under `mappings/` (`<source kind>-<target kind>`), built
+/// into the binary so `init` and `demo` work wherever it runs. A configured pair always
+/// reads the folder its config names; these copies are only ever written out.
+#[derive(Debug)]
+pub struct ShippedMappings {
+    /// The folder's name under `mappings/`.
+    pub name: &'static str,
+    /// Every file of the folder: (file name, contents).
     pub files: &'static [(&'static str, &'static str)],
 }
 
-pub static DEMO: DemoPair = DemoPair {
-    source: "hubspot",
-    target: "xero",
-    mappings: "hubspot-xero",
-    files: &[
-        (
-            "company-customer.toml",
-            include_str!("../mappings/hubspot-xero/company-customer.toml"),
-        ),
-        (
-            "contact-customer.toml",
-            include_str!("../mappings/hubspot-xero/contact-customer.toml"),
-        ),
-        (
-            "deal-invoice.toml",
-            include_str!("../mappings/hubspot-xero/deal-invoice.toml"),
-        ),
-        (
-            "interaction-note.toml",
-            include_str!("../mappings/hubspot-xero/interaction-note.toml"),
-        ),
-        (
-            "payment.toml",
-            include_str!("../mappings/hubspot-xero/payment.toml"),
-        ),
-    ],
-};
+impl ShippedMappings {
+    /// The source and target kinds the folder's name says.
+    pub fn kinds(&self) -> (&'static str, &'static str) {
+        self.name.split_once('-').unwrap_or((self.name, ""))
+    }
+}
 
-/// The mapping folders shipped under `mappings/` (`<source kind>-<target kind>`), listed
-/// at build time.
-pub static MAPPING_FOLDERS: &[&str] = include!(concat!(env!("OUT_DIR"), "/mapping_folders.rs"));
+/// Every shipped mapping folder, by name (listed at build time).
+pub static SHIPPED_MAPPINGS: &[ShippedMappings] =
+    include!(concat!(env!("OUT_DIR"), "/shipped_mappings.rs"));
+
+/// The folder `ledgerbridge demo` runs when none is named.
+pub const DEMO_MAPPINGS: &str = "hubspot-xero";
+
+/// The shipped mapping folder of that name.
+pub fn shipped(name: &str) -> Option<&'static ShippedMappings> {
+    SHIPPED_MAPPINGS.iter().find(|m| m.name == name)
+}
+
+/// The shipped folders' names, comma-separated, for messages.
+pub fn shipped_names() -> String {
+    SHIPPED_MAPPINGS
+        .iter()
+        .map(|m| m.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The shipped mapping folders a kind takes part in, as source or as target.
 pub fn mapping_folders(kind: &str) -> Vec<&'static str> {
-    MAPPING_FOLDERS
+    SHIPPED_MAPPINGS
         .iter()
-        .copied()
-        .filter(|f| {
-            f.split_once('-')
-                .is_some_and(|(s, t)| s == kind || t == kind)
+        .filter(|m| {
+            let (s, t) = m.kinds();
+            s == kind || t == kind
         })
+        .map(|m| m.name)
         .collect()
 }

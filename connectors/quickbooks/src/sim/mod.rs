@@ -166,6 +166,13 @@ pub fn simulator() -> ledgerbridge_sdk::connector::Simulator {
         default_listen: "127.0.0.1:9103",
         seeds_deals: false,
         run: |listen, opts| Box::pin(async move { run(&listen, opts).await }),
-        spawn: |listen, opts| Box::pin(async move { spawn(&listen, opts).await.map(|(s, _)| s) }),
+        // every client needs the realm in its paths: say it wherever the simulator starts
+        spawn: |listen, opts| {
+            Box::pin(async move {
+                let (running, handle) = spawn(&listen, opts).await?;
+                eprintln!("QuickBooks Online realm {}", handle.realm_id());
+                Ok(running)
+            })
+        },
     }
 }
