@@ -15,6 +15,7 @@
 pub mod auth;
 mod capabilities;
 mod cursor;
+mod digest;
 mod error;
 pub mod http;
 pub mod model;
@@ -30,6 +31,7 @@ pub use capabilities::{
     Capabilities, FieldDecl, FieldKind, RateLimit, RateScope, VendorIdempotency,
 };
 pub use cursor::{Cursor, Page, PageStream};
+pub use digest::sha256_hex;
 pub use error::{ConnectorError, ConnectorResult, ErrorKind};
 pub use source::CrmSource;
 pub use target::{CustomerMatch, FinanceTarget, ItemOutcome, StatusChange, WriteItem, Written};
