@@ -8,6 +8,8 @@
 
 pub mod dead_letters;
 pub mod jobs;
+#[cfg(test)]
+mod migration_twins;
 mod nodelay;
 mod sql;
 mod statement;
