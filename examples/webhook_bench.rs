@@ -1,4 +1,4 @@
-//! Webhook ingestion benchmark (issue 11): verify + durable insert + enqueue.
+//! Webhook ingestion benchmark: verify + durable insert + enqueue.
 //!
 //! ```sh
 //! cargo run --release --example webhook_bench -- --events 20000

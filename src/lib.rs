@@ -1,7 +1,7 @@
 //! ledgerbridge: keeps CRMs and accounting systems in step, exactly once.
 //!
-//! The engine is a library so integration tests (and later the demo and benchmarks) drive
-//! it in-process; `src/main.rs` only parses the command line and calls [`cli::run`].
+//! The engine is a library so integration tests, the demo and the benchmarks drive it
+//! in-process; `src/main.rs` only calls [`cli::main`], which parses the command line.
 //!
 //! Map of the modules (one idea each):
 //! - [`config`]: the `ledgerbridge.toml` contract, loading with env overrides, `env:` values.
@@ -10,6 +10,10 @@
 //! - [`check`]: `ledgerbridge check` — every problem as `file:line: message`.
 //! - [`lease`]: per-tenant leases so a fleet of workers keeps a vendor's rate limit.
 //! - [`reconcile`]: reconciliation reports — every record in exactly one class.
+//! - [`sync`]: the sync pipeline — pull into the mirror, plan through the mappings, push
+//!   through the queue, write finance status back, record lifecycle and schedules.
+//! - [`vault`]: OAuth connections — tokens sealed in the database, refreshed on use.
+//! - [`time`]: time as stored (epoch milliseconds) and as typed on the command line.
 //! - [`store`]: the database (SQLite or PostgreSQL), our migrations, table access.
 //! - [`queue`]: logical jobs on top of apalis, retries, dead letters, the worker.
 //! - [`server`]: `ledgerbridge serve` — webhooks into the inbox, health, metrics.

@@ -1,4 +1,4 @@
-//! Budget vs actuals (issue 10), in one binary: the hand-computed fixture, the
+//! Budget vs actuals, in one binary: the hand-computed fixture, the
 //! renderings, the budget status and one end-to-end run on the in-process simulators.
 
 #[path = "budget/fixture.rs"]

@@ -1,4 +1,4 @@
-//! Foundation integration tests (issue 2), in one binary to save link time.
+//! Foundation integration tests, in one binary to save link time.
 //! Tests that need PostgreSQL read LEDGERBRIDGE_TEST_DATABASE_URL and are skipped with a
 //! printed notice when it is unset; each creates its own database.
 

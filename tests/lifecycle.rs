@@ -1,4 +1,4 @@
-//! Record-lifecycle and scale-out tests (issue 8): the audit chain and fleet leases.
+//! Record-lifecycle and scale-out tests: the audit chain and fleet leases.
 //! PostgreSQL cases read LEDGERBRIDGE_TEST_DATABASE_URL and are skipped with a printed
 //! notice when it is unset; each creates its own database.
 

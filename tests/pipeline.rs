@@ -1,4 +1,4 @@
-//! End-to-end tests of the sync pipeline (issue 7, and the fleet test of issue 8): the CLI
+//! End-to-end tests of the sync pipeline (and the fleet test): the CLI
 //! and `ledgerbridge worker` processes against the HubSpot and Xero simulators, each in its
 //! own process.
 //! PostgreSQL cases read LEDGERBRIDGE_TEST_DATABASE_URL and are skipped with a printed

@@ -1,4 +1,4 @@
-//! Record lifecycle policies of the sync pipeline (issue 8), end to end on the
+//! Record lifecycle policies of the sync pipeline, end to end on the
 //! in-process HubSpot and Xero simulators: cut-over adoption, deletions and voids,
 //! conflicts, lock dates.
 

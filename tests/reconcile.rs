@@ -1,4 +1,4 @@
-//! Reconciliation reports (issue 9): the issue's scenario on the HubSpot and Xero
+//! Reconciliation reports: the issue's scenario on the HubSpot and Xero
 //! simulators, `--fix`, the CLI's formats and exit codes, and the HTML report
 //! rendered in headless Chromium (skipped with a notice when it is not installed).
 

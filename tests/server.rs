@@ -1,4 +1,4 @@
-//! `ledgerbridge serve` integration tests (issue 11), in one binary to save link time.
+//! `ledgerbridge serve` integration tests, in one binary to save link time.
 //! PostgreSQL variants read LEDGERBRIDGE_TEST_DATABASE_URL and are skipped when unset.
 
 #[path = "foundation/common.rs"]

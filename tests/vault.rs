@@ -1,4 +1,4 @@
-//! OAuth and the token vault, engine side (issue 3): `ledgerbridge connect` against the
+//! OAuth and the token vault, engine side: `ledgerbridge connect` against the
 //! HubSpot and Xero simulators' real OAuth endpoints, `vault::token_source`, the sealed
 //! `token_vault` table and the master key.
 

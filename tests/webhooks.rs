@@ -1,4 +1,4 @@
-//! Webhooks end to end (issue 11): both simulators send signed webhooks to an
+//! Webhooks end to end: both simulators send signed webhooks to an
 //! in-process `serve`, a worker runs in-process, SQLite underneath. Closed-won deals
 //! reach Xero within 2 s (p95 over 50), payments in Xero are written back to the deal
 //! and its company, the write-back's own echo from HubSpot pushes nothing, a deleted

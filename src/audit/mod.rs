@@ -1,5 +1,5 @@
 //! The audit trail: a hash-chained log of every write to a finance system and every
-//! write-back to a CRM (issue 8).
+//! write-back to a CRM.
 //!
 //! Each row carries seq, time, connection, action, source key, target id, payload digest,
 //! the previous row's hash and its own hash over all of that ([`entry`] has the exact
@@ -25,6 +25,7 @@
 mod append;
 pub mod entry;
 mod list;
+mod read;
 mod verify;
 
 pub use append::{append, append_many};

@@ -3,9 +3,12 @@
 //! The walk runs in one read snapshot (PostgreSQL REPEATABLE READ; a SQLite read
 //! transaction), so appends committing meanwhile never look like tampering: the head
 //! and the rows are read as of one moment. Rows are read in pages, so a log of any
-//! length verifies in constant memory.
+//! length verifies in constant memory. A row whose columns cannot be read as the
+//! chain wrote them (a value of another type written into a column) is a break at that
+//! row like any other edit, never an error of the verifier.
 
 use super::entry::{AuditRow, GENESIS};
+use super::read::{ReadHead, ReadRow, Unreadable};
 use crate::store::{Db, DbTx, Exec, StoreError, fetch_all, fetch_optional};
 use serde::Serialize;
 use std::fmt;
@@ -57,12 +60,6 @@ pub enum Verdict {
         head: String,
     },
     Broken(Break),
-}
-
-#[derive(sqlx::FromRow)]
-struct Head {
-    seq: i64,
-    hash: String,
 }
 
 /// A `(seq, hash)` recorded outside the database earlier (from a previous `verify`):
@@ -123,7 +120,7 @@ async fn snapshot(exec: Exec<'_>) -> Result<(), sqlx::Error> {
 async fn walk(tx: &mut DbTx, anchor: Option<&Anchor>) -> Result<Verdict, StoreError> {
     let head = fetch_optional!(
         tx.exec(),
-        Head,
+        ReadHead,
         "SELECT seq, hash FROM audit_head WHERE id = 1"
     )?
     .ok_or_else(|| StoreError::Other("audit_head row is missing".into()))?;
@@ -134,15 +131,19 @@ async fn walk(tx: &mut DbTx, anchor: Option<&Anchor>) -> Result<Verdict, StoreEr
     loop {
         let rows = fetch_all!(
             tx.exec(),
-            AuditRow,
+            ReadRow,
             "SELECT seq, at, connection, action, source_key, target_id, payload_digest, \
              prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
             chain.last_seq.unwrap_or(i64::MIN),
             PAGE
         )?;
         let done = (rows.len() as i64) < PAGE;
-        for r in &rows {
-            if let Some(b) = chain.check(r) {
+        for ReadRow(r) in &rows {
+            let b = match r {
+                Ok(r) => chain.check(r),
+                Err(u) => Some(chain.unreadable(u)),
+            };
+            if let Some(b) = b {
                 return Ok(Verdict::Broken(b));
             }
         }
@@ -150,7 +151,14 @@ async fn walk(tx: &mut DbTx, anchor: Option<&Anchor>) -> Result<Verdict, StoreEr
             break;
         }
     }
-    Ok(chain.finish(head.seq, &head.hash))
+    Ok(match head.0 {
+        Ok((seq, hash)) => chain.finish(seq, &hash),
+        Err(u) => Verdict::Broken(Break {
+            seq: chain.last_seq.unwrap_or(0),
+            kind: BreakKind::Edited,
+            detail: u.detail("the chain head's"),
+        }),
+    })
 }
 
 /// The walk's state: the last row accepted.
@@ -229,6 +237,24 @@ impl Chain {
         self.last_hash = Some(r.hash.clone());
         self.count += 1;
         None
+    }
+
+    /// A row that cannot be read: edited, unless rows before it are missing (then
+    /// those come first, as [`Chain::check`] names them).
+    fn unreadable(&self, u: &Unreadable) -> Break {
+        let expected = self.expected_seq();
+        match u.seq {
+            Some(seq) if seq > expected => Break {
+                seq: expected,
+                kind: BreakKind::Deleted,
+                detail: missing(expected, seq - 1),
+            },
+            seq => Break {
+                seq: seq.unwrap_or(expected),
+                kind: BreakKind::Edited,
+                detail: u.detail("its"),
+            },
+        }
     }
 
     /// The last row must be the head: same seq, same hash.

@@ -1,4 +1,4 @@
-//! Budget vs actuals (issue 10): the finance system's budgets, the actuals of its
+//! Budget vs actuals: the finance system's budgets, the actuals of its
 //! posted invoices and the CRM's closed-won and weighted open pipeline, per account,
 //! tracking option and month, all in the finance organisation's base currency.
 //!

@@ -11,15 +11,8 @@ use ledgerbridge_sdk::CrmSource;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Validates the mapping files of one pair (without network access).
-pub type MappingChecker = fn(config: &Config, pair: &PairConfig, dir: &Path) -> Vec<CheckProblem>;
-
-/// The mapping checker in this build.
-pub fn mapping_checker() -> Option<MappingChecker> {
-    Some(check_pair)
-}
-
-fn check_pair(config: &Config, pair: &PairConfig, dir: &Path) -> Vec<CheckProblem> {
+/// Every problem in the mapping files of one pair, found without network access.
+pub fn check_pair(config: &Config, pair: &PairConfig, dir: &Path) -> Vec<CheckProblem> {
     // A bad start_date or currency is reported by the config checks, with its line.
     let Ok(settings) = crate::sync::runtime::pair_settings(config, pair) else {
         return Vec::new();

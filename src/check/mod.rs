@@ -8,13 +8,13 @@
 //!    line keeps its number) and the pass repeats, until the text deserializes;
 //! 3. semantics — the real loader (file + environment) and [`crate::config::validate`],
 //!    each problem located by its key path;
-//! 4. mappings — the folder must exist; the mapping engine plugs its checks into
-//!    [`MappingChecker`].
+//! 4. mappings — the folder must exist, and the mapping engine checks every file in it
+//!    ([`mappings`]).
 
 mod locate;
 mod mappings;
 
-pub use mappings::{MappingChecker, mapping_checker};
+pub use mappings::check_pair;
 
 use crate::config::{self, Config, validate::display_path};
 use std::fmt;
@@ -77,15 +77,10 @@ impl CheckReport {
             ),
         };
         format!(
-            "ok: {what}: {} connection(s), {} pair(s), database {}{}",
+            "ok: {what}: {} connection(s), {} pair(s), database {}",
             c.connections.len(),
             c.pairs.len(),
             config::validate::redact_url(&c.database.url),
-            if mapping_checker().is_none() {
-                "; mappings: folders checked (mapping validation arrives with issue 6)"
-            } else {
-                ""
-            }
         )
     }
 }
@@ -253,8 +248,7 @@ fn semantic(text: Option<&str>, file: Option<&Path>, report: &mut CheckReport) {
         report.problems.push(CheckProblem { location, message });
     }
 
-    // Mappings: the folder must exist; the mapping engine (issue 6) checks the files.
-    let checker = mapping_checker();
+    // Mappings: the folder must exist; the mapping engine checks the files.
     for (i, pair) in config.pairs.iter().enumerate() {
         let dir = config.resolve_path(&pair.mappings);
         if !dir.is_dir() {
@@ -271,8 +265,8 @@ fn semantic(text: Option<&str>, file: Option<&Path>, report: &mut CheckReport) {
                     dir.display()
                 ),
             });
-        } else if let Some(checker) = checker {
-            report.problems.extend(checker(&config, pair, &dir));
+        } else {
+            report.problems.extend(check_pair(&config, pair, &dir));
         }
     }
     report.config = Some(config);

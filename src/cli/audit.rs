@@ -2,8 +2,8 @@
 
 use super::Ctx;
 use crate::audit::{self, ListFilter, Verdict};
-use crate::time::rfc3339;
-use chrono::{DateTime, NaiveDate};
+use crate::time::{parse_instant, rfc3339};
+use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::io::Write;
@@ -44,21 +44,9 @@ pub enum AuditCmd {
         #[arg(long, value_name = "K")]
         key: Option<String>,
         /// Only entries since this time (RFC 3339 or YYYY-MM-DD, UTC)
-        #[arg(long, value_name = "T", value_parser = parse_since)]
-        since: Option<i64>,
+        #[arg(long, value_name = "T", value_parser = parse_instant)]
+        since: Option<DateTime<Utc>>,
     },
-}
-
-/// RFC 3339, or a date meaning its midnight UTC; epoch milliseconds.
-fn parse_since(s: &str) -> Result<i64, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.timestamp_millis());
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_millis())
-        .ok_or_else(|| format!("{s:?} is neither RFC 3339 nor YYYY-MM-DD"))
 }
 
 pub async fn run(ctx: &Ctx, args: AuditArgs) -> ExitCode {
@@ -71,7 +59,7 @@ pub async fn run(ctx: &Ctx, args: AuditArgs) -> ExitCode {
         AuditCmd::List { json, key, since } => {
             let f = ListFilter {
                 source_key: key,
-                since_ms: since,
+                since_ms: since.map(|t| t.timestamp_millis()),
             };
             list(&db, &f, json).await
         }
@@ -85,7 +73,7 @@ async fn verify(db: &crate::store::Db, json: bool, anchor: Option<&audit::Anchor
         Ok(v) => v,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::FAILURE;
         }
     };
     if json {
@@ -136,14 +124,14 @@ async fn list(db: &crate::store::Db, f: &ListFilter, json: bool) -> ExitCode {
             Ok(mut c) => audit::page(c.exec(), f, after, 1000).await,
             Err(e) => {
                 eprintln!("error: {e}");
-                return ExitCode::from(2);
+                return ExitCode::FAILURE;
             }
         };
         let rows = match rows {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: database: {e}");
-                return ExitCode::from(2);
+                return ExitCode::FAILURE;
             }
         };
         let Some(last) = rows.last() else { break };

@@ -30,8 +30,8 @@ pub struct BudgetArgs {
     #[arg(long, value_name = "YYYY-MM..YYYY-MM")]
     pub period: Option<String>,
     /// Output format
-    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "html"])]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Write the report here instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
@@ -53,18 +53,12 @@ pub async fn run(ctx: &Ctx, args: BudgetArgs) -> ExitCode {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("error: --period: {e}");
-                return ExitCode::from(2);
+                return super::invalid();
             }
         },
         None => Period::year_of(chrono::Utc::now().date_naive()),
     };
-    let format: Format = match args.format.parse() {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: --format: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let format = args.format;
     let config = match ctx.load() {
         Ok(c) => c,
         Err(code) => return code,
@@ -73,15 +67,12 @@ pub async fn run(ctx: &Ctx, args: BudgetArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return super::invalid();
         }
     };
-    let db = match crate::store::open(&config).await {
+    let db = match super::open_db(&config).await {
         Ok(db) => db,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let opts = GatherOptions {
         period,

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 #[command(
-    long_about = "Validate the config file (and, once the mapping engine lands, the mapping \
-files) without touching the network. Prints a one-line summary and exits 0, or prints every \
+    long_about = "Validate the config file and the mapping files of every pair without \
+touching the network. Prints a one-line summary and exits 0, or prints every \
 problem as `file:line: message` and exits 2."
 )]
 pub struct CheckArgs {

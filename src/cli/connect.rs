@@ -56,15 +56,12 @@ pub async fn run(ctx: &Ctx, args: ConnectArgs) -> ExitCode {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return super::invalid();
         }
     };
-    let db = match crate::store::open(&config).await {
+    let db = match super::open_db(&config).await {
         Ok(db) => db,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let outcome = connect(&config, &db, &flow, &args).await;
     db.close().await;

@@ -1,7 +1,8 @@
 //! `ledgerbridge jobs list|show|retry|dead`
 
 use super::Ctx;
-use crate::queue::{RetryPolicy, admin};
+use crate::queue::RetryPolicy;
+use crate::queue::admin::{self, JobState};
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
 
@@ -24,8 +25,8 @@ pub enum JobsCmd {
         #[arg(long)]
         json: bool,
         /// Only jobs in this state
-        #[arg(long, value_name = "S", value_parser = ["pending", "running", "done", "failed", "dead"])]
-        state: Option<String>,
+        #[arg(long, value_enum, value_name = "S")]
+        state: Option<JobState>,
         /// At most this many jobs
         #[arg(long, default_value_t = 100)]
         limit: i64,
@@ -76,31 +77,29 @@ pub async fn run(ctx: &Ctx, args: JobsArgs) -> ExitCode {
         Err(code) => return code,
     };
     let code = match args.cmd {
-        JobsCmd::List { json, state, limit } => {
-            match admin::list(&db, state.as_deref(), limit).await {
-                Ok(list) if json => {
-                    print_json(&list);
-                    ExitCode::SUCCESS
-                }
-                Ok(list) => {
-                    if list.is_empty() {
-                        println!("no jobs");
-                    }
-                    for j in list {
-                        println!(
-                            "{}  {:<9} {:<8} attempts={} {}",
-                            j.id,
-                            j.kind,
-                            j.state,
-                            j.attempts,
-                            short(j.last_error.as_deref(), 80)
-                        );
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(e),
+        JobsCmd::List { json, state, limit } => match admin::list(&db, state, limit).await {
+            Ok(list) if json => {
+                print_json(&list);
+                ExitCode::SUCCESS
             }
-        }
+            Ok(list) => {
+                if list.is_empty() {
+                    println!("no jobs");
+                }
+                for j in list {
+                    println!(
+                        "{}  {:<9} {:<8} attempts={} {}",
+                        j.id,
+                        j.kind,
+                        j.state,
+                        j.attempts,
+                        short(j.last_error.as_deref(), 80)
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
         JobsCmd::Show { id, json } => match admin::show(&db, &id).await {
             Ok(Some(d)) if json => {
                 print_json(&d);
@@ -133,7 +132,7 @@ pub async fn run(ctx: &Ctx, args: JobsArgs) -> ExitCode {
             }
             Ok(None) => {
                 eprintln!("error: no job with id {id}");
-                ExitCode::FAILURE
+                super::invalid()
             }
             Err(e) => fail(e),
         },

@@ -1,8 +1,12 @@
 //! The command line. One file per subcommand so each capability's issue owns its file;
 //! this module only holds the global options and the dispatch.
 //!
-//! Exit codes: 0 success; 1 failure; 2 invalid configuration (`check`, or a command that
-//! cannot load its config); 3 the capability is not available in this build yet.
+//! Exit codes, one rule for every subcommand ([`EXIT_CODES`], shown under each
+//! `--help`): 0 success; 1 a failure (a vendor, the database or the file system failed
+//! us) or a finding (discrepancies, a broken audit chain, records that did not sync);
+//! 2 invalid input or configuration (a bad flag, config file, pair name or database
+//! URL). A database that cannot be opened is 1: the environment failed, not the input;
+//! only a malformed database URL is 2.
 
 mod audit;
 mod budget;
@@ -17,9 +21,19 @@ mod sync;
 mod worker;
 
 use crate::config::{self, Config, LogFormat};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// The exit-code rule, printed under every `--help`.
+pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 a failure (vendor, database, files) or \
+a finding (discrepancies, a broken audit chain, records that did not sync); 2 invalid input or \
+configuration (flags, config file, pair or connection names, a malformed database URL).";
+
+/// Exit code 2: invalid input or configuration.
+pub fn invalid() -> ExitCode {
+    ExitCode::from(2)
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -83,9 +97,17 @@ pub enum Command {
     Audit(audit::AuditArgs),
 }
 
+/// The command line with [`EXIT_CODES`] under the help of every (sub)command.
+pub fn command() -> clap::Command {
+    fn with_exit_codes(c: clap::Command) -> clap::Command {
+        c.after_help(EXIT_CODES).mut_subcommands(with_exit_codes)
+    }
+    with_exit_codes(Cli::command())
+}
+
 /// Parse the command line and run. Used by `src/main.rs`.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -137,7 +159,7 @@ impl Ctx {
                 self.init_logging(None);
                 eprintln!("error: {e}");
                 eprintln!("hint: `ledgerbridge check` lists every problem with its line");
-                Err(ExitCode::from(2))
+                Err(invalid())
             }
         }
     }
@@ -154,20 +176,25 @@ impl Ctx {
     /// Load the config and open the database (running migrations).
     pub async fn open(&self) -> Result<(Config, crate::store::Db), ExitCode> {
         let config = self.load()?;
-        match crate::store::open(&config).await {
-            Ok(db) => Ok((config, db)),
-            Err(e) => {
-                eprintln!("error: {e}");
-                Err(ExitCode::FAILURE)
-            }
-        }
+        let db = open_db(&config).await?;
+        Ok((config, db))
     }
 }
 
-/// The plain answer of a subcommand whose capability is still to come (exit 3).
-pub fn not_available(what: &str, issue: &str) -> ExitCode {
-    eprintln!("not available yet: {what} ({issue})");
-    ExitCode::from(3)
+/// Open the config's database (running migrations): exit 2 when its URL is malformed,
+/// 1 when a well-formed database cannot be reached, created or migrated.
+pub async fn open_db(config: &Config) -> Result<crate::store::Db, ExitCode> {
+    match crate::store::open(config).await {
+        Ok(db) => Ok(db),
+        Err(e @ crate::store::StoreError::BadUrl(_)) => {
+            eprintln!("error: [database] url: {e}");
+            Err(invalid())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// Resolves on SIGTERM or SIGINT.

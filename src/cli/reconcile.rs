@@ -1,12 +1,12 @@
 //! `ledgerbridge reconcile [--pair P] [--since DATE] [--format table|json|csv|html]
-//! [--out FILE] [--fix [--dry-run]] [--history]` (issue 9).
+//! [--out FILE] [--fix [--dry-run]] [--history]`
 
 use super::Ctx;
 use crate::config::Config;
 use crate::reconcile::render;
 use crate::reconcile::{ReconcileOptions, Report, run_reconcile, runs, summary_line};
 use crate::store::Db;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -15,7 +15,8 @@ use std::process::ExitCode;
 record in exactly one class (dead_letter, duplicate, orphan, conflict, missing_in_finance, \
 currency_mismatch, amount_mismatch, status_mismatch, matched), with totals and ageing per \
 currency. Every run is stored (--history lists them).\n\nExit 0 when everything matches, 1 \
-when any discrepancy is found (with --fix: the report before fixing), 2 on errors.\n\n--fix \
+when any discrepancy is found (with --fix: the report before fixing) or a pair could not be \
+reconciled, 2 on a bad config or argument.\n\n--fix \
 enqueues the pushes that close missing_in_finance, currency_mismatch and amount_mismatch \
 (running `ledgerbridge worker` processes carry them out); it never deletes and never touches \
 conflicts. --fix --dry-run lists those pushes without enqueuing them."
@@ -25,11 +26,11 @@ pub struct ReconcileArgs {
     #[arg(long, value_name = "PAIR")]
     pub pair: Option<String>,
     /// Only records changed (in the CRM or the finance system) since this date (YYYY-MM-DD)
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = crate::time::parse_date)]
+    pub since: Option<chrono::NaiveDate>,
     /// Output format
-    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "html"])]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
     /// Write the report here instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
@@ -44,25 +45,34 @@ pub struct ReconcileArgs {
     pub history: bool,
 }
 
+/// How the report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Html,
+}
+
 pub async fn run(ctx: &Ctx, args: ReconcileArgs) -> ExitCode {
     let config = match ctx.load() {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let db = match crate::store::open(&config).await {
-        Ok(db) => db,
+    let pairs = match pairs(&config, args.pair.as_deref()) {
+        Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return super::invalid();
         }
     };
-    let code = match pairs(&config, args.pair.as_deref()) {
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-        Ok(_) if args.history => history(&db, &args).await,
-        Ok(pairs) => reconcile(&config, &db, &pairs, &args).await,
+    let db = match super::open_db(&config).await {
+        Ok(db) => db,
+        Err(code) => return code,
+    };
+    let code = match pairs {
+        _ if args.history => history(&db, &args).await,
+        pairs => reconcile(&config, &db, &pairs, &args).await,
     };
     db.close().await;
     code
@@ -91,19 +101,8 @@ fn pairs(config: &Config, only: Option<&str>) -> Result<Vec<String>, String> {
 }
 
 async fn reconcile(config: &Config, db: &Db, pairs: &[String], args: &ReconcileArgs) -> ExitCode {
-    let since = match args.since.as_deref().map(|s| {
-        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|e| format!("--since {s:?}: {e} (expected YYYY-MM-DD)"))
-    }) {
-        Some(Err(e)) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-        Some(Ok(d)) => Some(d),
-        None => None,
-    };
     let opts = ReconcileOptions {
-        since,
+        since: args.since,
         fix: args.fix,
         dry_run: args.dry_run,
         ..Default::default()
@@ -121,17 +120,15 @@ async fn reconcile(config: &Config, db: &Db, pairs: &[String], args: &ReconcileA
     }
     if let Err(e) = emit(&reports, args) {
         eprintln!("error: {e}");
-        return ExitCode::from(2);
+        return ExitCode::FAILURE;
     }
-    if args.out.is_some() || args.format != "table" {
+    if args.out.is_some() || args.format != ReportFormat::Table {
         for r in &reports {
             eprintln!("{}", summary_line(r));
         }
     }
-    if failed {
-        ExitCode::from(2)
-    } else if reports.iter().any(|r| !r.is_clean()) {
-        ExitCode::from(1)
+    if failed || reports.iter().any(|r| !r.is_clean()) {
+        ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
@@ -142,17 +139,17 @@ fn emit(reports: &[Report], args: &ReconcileArgs) -> std::io::Result<()> {
     if reports.is_empty() {
         return Ok(());
     }
-    let text = match args.format.as_str() {
-        "json" => {
+    let text = match args.format {
+        ReportFormat::Json => {
             let v = match reports {
                 [one] => serde_json::to_string_pretty(one),
                 many => serde_json::to_string_pretty(many),
             };
             v.expect("reports serialize") + "\n"
         }
-        "csv" => render::csv::render(reports),
-        "html" => render::html::render(reports),
-        _ => reports
+        ReportFormat::Csv => render::csv::render(reports),
+        ReportFormat::Html => render::html::render(reports),
+        ReportFormat::Table => reports
             .iter()
             .map(render::table::render)
             .collect::<Vec<_>>()
@@ -181,10 +178,10 @@ async fn history(db: &Db, args: &ReconcileArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::FAILURE;
         }
     };
-    let text = if args.format == "json" {
+    let text = if args.format == ReportFormat::Json {
         serde_json::to_string_pretty(&list).expect("runs serialize") + "\n"
     } else {
         let mut o = format!(
@@ -225,7 +222,7 @@ async fn history(db: &Db, args: &ReconcileArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,4 +1,5 @@
-//! `ledgerbridge sim <vendor>`: a vendor simulator on loopback (the simulator contract of DESIGN.md).
+//! `ledgerbridge sim <vendor>`: a vendor simulator on loopback, speaking the vendor's wire
+//! format, limits and errors so the connector under test cannot tell it from the vendor.
 
 use super::Ctx;
 use clap::{Args, ValueEnum};
@@ -9,6 +10,13 @@ use std::process::ExitCode;
 pub enum Vendor {
     Hubspot,
     Xero,
+}
+
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]
@@ -33,9 +41,9 @@ pub struct SimArgs {
     /// A static bearer token that is always valid
     #[arg(long, value_name = "T")]
     pub token: Option<String>,
-    /// Enforce the vendor's rate limits (on|off)
-    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
-    pub rate_limits: String,
+    /// Enforce the vendor's rate limits
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    pub rate_limits: Switch,
     /// Shorten every rate window, Retry-After and token lifetime F times
     #[arg(long, default_value_t = 1.0, value_name = "F")]
     pub rate_scale: f64,
@@ -77,7 +85,7 @@ impl SimArgs {
         }
         Ok(SimOptions {
             token: self.token.clone(),
-            rate_limits: self.rate_limits == "on",
+            rate_limits: self.rate_limits == Switch::On,
             rate_scale: self.rate_scale,
             faults,
             webhook_url: self.webhook_url.clone(),
@@ -97,7 +105,7 @@ pub async fn run(ctx: &Ctx, args: SimArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return super::invalid();
         }
     };
     let (listen, result) = match args.vendor {

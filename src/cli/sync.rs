@@ -42,24 +42,29 @@ pub struct SyncArgs {
 }
 
 pub async fn run(ctx: &Ctx, args: SyncArgs) -> ExitCode {
-    let (config, db) = match ctx.open().await {
-        Ok(x) => x,
+    let config = match ctx.load() {
+        Ok(c) => c,
         Err(code) => return code,
     };
+    // names are checked before the database is opened: a wrong name is the input's fault
     let pairs: Vec<String> = match &args.pair {
         Some(p) if config.pair(p).is_none() => {
             eprintln!(
                 "error: no pair named {p:?} in the config (pairs: {})",
                 pair_names(&config)
             );
-            return ExitCode::from(2);
+            return super::invalid();
         }
         Some(p) => vec![p.clone()],
         None if config.pairs.is_empty() => {
             eprintln!("error: the config defines no [[pairs]] to sync");
-            return ExitCode::from(2);
+            return super::invalid();
         }
         None => config.pairs.iter().map(|p| p.name.clone()).collect(),
+    };
+    let db = match super::open_db(&config).await {
+        Ok(db) => db,
+        Err(code) => return code,
     };
     let code = if args.dry_run {
         dry_run(&config, &db, &pairs, &args).await
@@ -163,9 +168,19 @@ fn print_summary(
         println!("{}", summary_json(pair, run, c, dead_jobs, elapsed));
         return;
     }
-    println!(
+    println!("{}", summary_text(pair, c, elapsed));
+    if c.failed > 0 || dead_jobs > 0 {
+        println!(
+            "  see `ledgerbridge jobs dead` for what failed and why; `ledgerbridge jobs retry ID` replays it"
+        );
+    }
+}
+
+/// The one-line text summary: every counter the JSON summary has, in words.
+pub fn summary_text(pair: &str, c: &Counters, elapsed: Duration) -> String {
+    format!(
         "pair {pair}: pulled {}, planned {}, created {}, updated {}, unchanged {}, skipped {}, \
-         failed {}, dead-lettered {}, adopted {}, API calls {} in {:.1}s",
+         failed {}, dead-lettered {}, adopted {}, voided {}, flagged {}, API calls {} in {:.1}s",
         c.pulled,
         c.planned,
         c.created,
@@ -175,14 +190,11 @@ fn print_summary(
         c.failed,
         c.dead_lettered,
         c.adopted,
+        c.voided,
+        c.flagged,
         c.api_calls,
         elapsed.as_secs_f64()
-    );
-    if c.failed > 0 || dead_jobs > 0 {
-        println!(
-            "  see `ledgerbridge jobs dead` for what failed and why; `ledgerbridge jobs retry ID` replays it"
-        );
-    }
+    )
 }
 
 /// Pulls into the mirror and prints the plan; writes nothing to either system.
@@ -275,4 +287,42 @@ async fn dry_run(config: &Config, db: &Db, pairs: &[String], args: &SyncArgs) ->
         println!("{}", serde_json::Value::Array(all));
     }
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_summary_names_every_counter_of_the_json_one() {
+        let c = Counters {
+            pulled: 1,
+            planned: 2,
+            created: 3,
+            updated: 4,
+            unchanged: 5,
+            skipped: 6,
+            failed: 7,
+            dead_lettered: 8,
+            adopted: 9,
+            voided: 10,
+            flagged: 11,
+            api_calls: 12,
+        };
+        let text = summary_text("p", &c, Duration::from_millis(1500));
+        let json = summary_json("p", "r", &c, 0, Duration::ZERO);
+        for (key, v) in json.as_object().unwrap() {
+            if matches!(key.as_str(), "pair" | "run_id" | "dead_jobs" | "seconds") {
+                continue;
+            }
+            let word = match key.as_str() {
+                "dead_lettered" => "dead-lettered".to_string(),
+                "api_calls" => "API calls".to_string(),
+                k => k.to_string(),
+            };
+            assert!(text.contains(&format!("{word} {v}")), "{key}: {text}");
+        }
+        assert!(text.contains("voided 10, flagged 11"), "{text}");
+        assert!(text.ends_with("in 1.5s"), "{text}");
+    }
 }

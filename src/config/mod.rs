@@ -1,6 +1,6 @@
 //! The configuration contract (`ledgerbridge.toml`).
 //!
-//! Key names here are a contract other tools rely on (issue 2 lists them); every struct
+//! Key names here are a contract other tools and existing config files rely on; every struct
 //! denies unknown keys so a typo is an error, never a silently ignored setting.
 //! `config.example.toml` documents every key with its default — keep the two in step
 //! (a test loads the example and `check`s it).

@@ -2,7 +2,7 @@
 //!
 //! A value may be written literally or as `env:NAME`. The environment is read when the
 //! config is loaded; a missing variable is *not* a load error, because only some commands
-//! need a given secret (issue 2: "an error only where the connection needs it") — `check`
+//! need a given secret (a missing secret is an error only where a connection needs it) — `check`
 //! and the code that uses the secret report it. The value sits in `secrecy::SecretString`
 //! so `Debug` and logs never show it.
 

@@ -1,5 +1,5 @@
 //! What `ledgerbridge jobs list|show|retry|dead` shows and does. The JSON field names are
-//! a contract (issue 2): `id` (string), `kind` (lower case), `state`, `attempts`,
+//! a contract scripts rely on: `id` (string), `kind` (lower case), `state`, `attempts`,
 //! `last_error`.
 
 use super::{Envelope, QueueError, RetryPolicy, push_task};
@@ -7,7 +7,30 @@ use crate::store::{Db, dead_letters, jobs};
 use crate::time::{now_ms, rfc3339};
 use serde::Serialize;
 
-pub const STATES: [&str; 5] = ["pending", "running", "done", "failed", "dead"];
+/// A job's state as `jobs list --state` names it (and as the `jobs` table stores it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JobState {
+    /// Queued, or waiting for a delayed retry
+    Pending,
+    Running,
+    Done,
+    /// The last attempt failed and another will run
+    Failed,
+    /// No more attempts (see `jobs dead`)
+    Dead,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Pending => "pending",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Dead => "dead",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct JobSummary {
@@ -96,17 +119,13 @@ impl From<dead_letters::DeadLetterRow> for DeadLetterInfo {
     }
 }
 
-pub async fn list(db: &Db, state: Option<&str>, limit: i64) -> Result<Vec<JobSummary>, QueueError> {
-    if let Some(s) = state
-        && !STATES.contains(&s)
-    {
-        return Err(QueueError::Invalid(format!(
-            "unknown state `{s}` (one of: {})",
-            STATES.join(", ")
-        )));
-    }
+pub async fn list(
+    db: &Db,
+    state: Option<JobState>,
+    limit: i64,
+) -> Result<Vec<JobSummary>, QueueError> {
     let mut c = db.conn().await?;
-    Ok(jobs::list(c.exec(), state, limit)
+    Ok(jobs::list(c.exec(), state.map(JobState::as_str), limit)
         .await?
         .into_iter()
         .map(JobSummary::from)

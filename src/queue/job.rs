@@ -130,17 +130,6 @@ impl JobKind {
             JobKind::Test => "test",
         }
     }
-
-    /// The issue that brings this kind's handler (for the "not implemented yet" reason).
-    pub fn arrives_with(self) -> Option<u32> {
-        match self {
-            JobKind::Pull | JobKind::Push => Some(7),
-            JobKind::Webhook | JobKind::WriteBack => Some(11),
-            JobKind::Reconcile => Some(9),
-            #[cfg(feature = "test-jobs")]
-            JobKind::Test => None,
-        }
-    }
 }
 
 impl std::fmt::Display for JobKind {

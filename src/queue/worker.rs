@@ -1,6 +1,6 @@
 //! `ledgerbridge worker`: apalis workers under a Monitor.
 //!
-//! The measured apalis 1.0 traps (rust-stack.md §6) shape this file:
+//! The apalis 1.0 traps we measured shape this file:
 //! - a worker dies on any backend error (database restart, SQLITE_BUSY, failed heartbeat),
 //!   so the Monitor restarts it, after a growing pause that waits for the database;
 //! - every (re)start gets a fresh worker name — SQLite refuses a name whose heartbeat is

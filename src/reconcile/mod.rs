@@ -1,4 +1,4 @@
-//! Reconciliation reports (issue 9): proof that the CRM and the books agree.
+//! Reconciliation reports: proof that the CRM and the books agree.
 //!
 //! A run refreshes the CRM mirror through the pipeline's pull, reads every invoice of
 //! the finance system afresh, maps every mirror record with the pair's mappings as a

@@ -1,7 +1,7 @@
 //! `job_log` and `job_attempts`: logical jobs and each of their runs.
 //!
 //! apalis sees one task per attempt; these tables see the job an admin cares about, with
-//! one id across delayed retries. State machine (issue 2's vocabulary):
+//! one id across delayed retries. State machine (the states `jobs list` shows):
 //! `pending` (queued, or waiting for a delayed retry) → `running` → `done`, or
 //! `failed` (the last attempt failed and another will run) → `running` …, or `dead`
 //! (no more attempts; a dead letter holds the reason).

@@ -199,7 +199,7 @@ impl Db {
         }
         let opts = Self::sqlite_options(path);
         // apalis's setup() sets `synchronous = OFF` on whichever connection runs it, so it
-        // gets a throwaway one-connection pool (rust-stack.md gotcha 11).
+        // gets a throwaway one-connection pool.
         let setup_pool = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(opts.clone())

@@ -1,4 +1,4 @@
-//! The sync pipeline: pull → plan → push on the job queue (issue 7).
+//! The sync pipeline: pull → plan → push on the job queue.
 //!
 //! - [`runtime`]: a pair's connectors and mappings, built once per process.
 //! - [`mirror`]: the local copy of source records, with content hashes and cursors.

@@ -123,10 +123,7 @@ pub async fn plan(
 ) -> Result<(), JobError> {
     let set = rt.mappings()?;
     let in_flight: HashSet<String> = {
-        let mut c = db
-            .conn()
-            .await
-            .map_err(db_err("plan: connect"))?;
+        let mut c = db.conn().await.map_err(db_err("plan: connect"))?;
         keys::in_flight(c.exec(), &rt.pair.name)
             .await
             .map_err(db_err("keys::in_flight"))?
@@ -143,10 +140,7 @@ pub async fn plan(
                 let mut after = String::new();
                 loop {
                     let rows = {
-                        let mut c = db
-                            .conn()
-                            .await
-                            .map_err(db_err("plan: connect"))?;
+                        let mut c = db.conn().await.map_err(db_err("plan: connect"))?;
                         mirror::scan(c.exec(), &rt.source_connection, object, &after, SCAN_CHUNK)
                             .await
                             .map_err(db_err("mirror::scan"))?
@@ -163,10 +157,7 @@ pub async fn plan(
         }
         Scope::Keys(keys) => {
             let rows = {
-                let mut c = db
-                    .conn()
-                    .await
-                    .map_err(db_err("plan: connect"))?;
+                let mut c = db.conn().await.map_err(db_err("plan: connect"))?;
                 mirror::load(c.exec(), &rt.source_connection, &keys)
                     .await
                     .map_err(db_err("mirror::load"))?
@@ -196,10 +187,7 @@ async fn plan_rows(
             Err(e) => return Err(JobError::permanent(e)),
         }
     }
-    let mut c = db
-        .conn()
-        .await
-        .map_err(db_err("plan_rows: connect"))?;
+    let mut c = db.conn().await.map_err(db_err("plan_rows: connect"))?;
     let related = RelatedSet::load(c.exec(), &rt.source_connection, &records)
         .await
         .map_err(db_err("RelatedSet::load"))?;

@@ -76,7 +76,7 @@ async fn crm_records(
 ) -> Result<(), JobError> {
     // HubSpot line items and products belong to deals: anything else is not ours.
     let Some(object) = CrmObject::parse(&w.object).or(match w.object.as_str() {
-        "call" | "email" | "meeting" | "note" => Some(CrmObject::Interaction),
+        "call" | "email" | "meeting" | "note" | "task" => Some(CrmObject::Interaction),
         _ => None,
     }) else {
         tracing::info!(object = %w.object, "webhook object not synced; stored and ignored");

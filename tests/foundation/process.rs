@@ -114,7 +114,7 @@ async fn killed_worker_job_runs_again(db: Db, dir: &Path, url: &str) {
     };
     assert!(code.success(), "worker exit status {code:?}");
     assert!(
-        admin::list(&db, Some("running"), 10)
+        admin::list(&db, Some(admin::JobState::Running), 10)
             .await
             .unwrap()
             .is_empty()

@@ -198,7 +198,9 @@ async fn round_trip(db: Db, dir: &std::path::Path, db_url: &str) {
     worker.stop().await;
 
     // A graceful stop leaves nothing running.
-    let running = admin::list(&db, Some("running"), 100).await.unwrap();
+    let running = admin::list(&db, Some(admin::JobState::Running), 100)
+        .await
+        .unwrap();
     assert!(running.is_empty(), "{running:?}");
 }
 

@@ -258,3 +258,50 @@ async fn append_throughput_in_batches_of_50() {
         t.close().await;
     }
 }
+
+/// A column rewritten with a value of another type is tampering at that row, not an
+/// error of the verifier: SQLite stores text in an INTEGER column as asked; on
+/// PostgreSQL the column itself has to be retyped, which breaks the chain at row 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retyped_column_is_a_break_at_its_row() {
+    for t in TestDb::all("a_retyped_column_is_a_break_at_its_row").await {
+        let l = t.label;
+        seed(&t.db, 6).await;
+        assert_eq!(intact(&t).await, 6, "{l}");
+        if l == "sqlite" {
+            t.raw("CREATE TABLE audit_keep AS SELECT * FROM audit_log")
+                .await;
+            t.raw("UPDATE audit_log SET at = 'yesterday' WHERE seq = 4")
+                .await;
+            assert_eq!(broken(&t).await, (4, BreakKind::Edited), "{l}: text in at");
+            t.raw("UPDATE audit_log SET at = 1.5 WHERE seq = 4").await;
+            assert_eq!(broken(&t).await, (4, BreakKind::Edited), "{l}: real in at");
+            t.raw("UPDATE audit_log SET at = 0, target_id = x'00ff' WHERE seq = 4")
+                .await;
+            assert_eq!(broken(&t).await, (4, BreakKind::Edited), "{l}: blob");
+            t.raw("DELETE FROM audit_log WHERE seq = 4").await;
+            assert_eq!(broken(&t).await, (4, BreakKind::Deleted), "{l}: gone");
+            t.raw("INSERT INTO audit_log SELECT * FROM audit_keep WHERE seq = 4")
+                .await;
+            assert_eq!(intact(&t).await, 6, "{l}: restored");
+            // a row after a gap: the gap is named first, as for readable rows
+            t.raw("DELETE FROM audit_log WHERE seq IN (3, 4)").await;
+            t.raw("UPDATE audit_log SET at = 'noon' WHERE seq = 5")
+                .await;
+            assert_eq!(broken(&t).await, (3, BreakKind::Deleted), "{l}: gap first");
+            t.raw("DELETE FROM audit_log").await;
+            t.raw("INSERT INTO audit_log SELECT * FROM audit_keep")
+                .await;
+            assert_eq!(intact(&t).await, 6, "{l}: restored again");
+            // the head retyped: the chain's end can no longer be checked
+            t.raw("UPDATE audit_head SET seq = 'six' WHERE id = 1")
+                .await;
+            assert_eq!(broken(&t).await, (6, BreakKind::Edited), "{l}: head");
+        } else {
+            t.raw("ALTER TABLE audit_log ALTER COLUMN at TYPE text USING at::text")
+                .await;
+            assert_eq!(broken(&t).await, (1, BreakKind::Edited), "{l}: retyped");
+        }
+        t.close().await;
+    }
+}

@@ -74,5 +74,23 @@ async fn verify_and_list_from_the_command_line() {
     assert_eq!(v["result"], "broken");
     assert_eq!(v["seq"], 3);
     assert_eq!(v["kind"], "edited");
+
+    // a value of another type in an integer column: tampering named at its row (exit
+    // 1), not a decoding error of the verifier
+    t.raw("UPDATE audit_log SET action = 'invoice.create' WHERE seq = 3")
+        .await;
+    t.raw("UPDATE audit_log SET at = 'noon' WHERE seq = 2")
+        .await;
+    let o = run(&cfg, &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(stdout(&o).contains("seq 2"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("`at`"), "{}", stdout(&o));
+    let o = run(&cfg, &["audit", "verify", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["seq"].as_i64(), v["kind"].as_str()),
+        (Some(2), Some("edited"))
+    );
     t.close().await;
 }

@@ -1,4 +1,4 @@
-//! The crash test of issue 7: a sync of 2,000 deals worked off by `ledgerbridge worker`
+//! The crash test: a sync of 2,000 deals worked off by `ledgerbridge worker`
 //! processes that are killed with SIGKILL at random moments and restarted; afterwards
 //! the simulators hold exactly one correct invoice per qualifying deal, every invoice is
 //! linked, and no customer or history note was written twice.

@@ -1,4 +1,4 @@
-//! Dead letters of issue 7: a mapping table sends a product type to an account code
+//! Dead letters: a mapping table sends a product type to an account code
 //! Xero does not have; the affected deals become record-level dead letters carrying the
 //! record key and Xero's reason. Once the table is corrected, `jobs retry` re-plans each
 //! record from the mirror with the fixed mapping and it syncs.

@@ -1,4 +1,4 @@
-//! The fault test of issue 7: the Xero simulator answers with 5xx, connection resets,
+//! The fault test: the Xero simulator answers with 5xx, connection resets,
 //! bursts of 429 and expiring OAuth tokens; the Xero connection is on OAuth with tokens
 //! from the simulator's own token endpoint, sealed in the vault. The sync converges
 //! with zero duplicates.

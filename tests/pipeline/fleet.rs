@@ -1,4 +1,4 @@
-//! The fleet test of issue 8 ("Scale-out on PostgreSQL"): three `ledgerbridge worker`
+//! The fleet test (scale-out on PostgreSQL): three `ledgerbridge worker`
 //! processes on one PostgreSQL database sync against the Xero simulator at its real
 //! limits (60 calls a minute, 5 at once per tenant), with time scaled [`SCALE`] times on
 //! both sides: the simulator's windows and the Xero connection's `rate_scale`.

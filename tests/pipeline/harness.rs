@@ -460,7 +460,7 @@ impl Out {
     }
 }
 
-/// The keys issue 7 promises in `sync --json`.
+/// The keys `sync --json` promises.
 pub const SUMMARY_KEYS: [&str; 9] = [
     "pulled",
     "planned",

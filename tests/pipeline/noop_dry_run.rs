@@ -1,4 +1,4 @@
-//! No-op and dry run of issue 7: a second sync with nothing changed only reads; a dry
+//! No-op and dry run: a second sync with nothing changed only reads; a dry
 //! run plans creates on a fresh store and an update (naming the changed fields) after a
 //! CRM edit, and writes nothing to either simulator.
 

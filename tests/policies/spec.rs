@@ -1,5 +1,5 @@
 //! The shipped mappings turn the HubSpot simulator's seeded data into Xero
-//! payloads that validate against Xero's own OpenAPI spec (issue 6).
+//! payloads that validate against Xero's own OpenAPI spec.
 
 use crate::world::world;
 

@@ -82,9 +82,13 @@ async fn cli_formats_exit_codes_fix_dry_run_and_history() {
     assert_eq!(fix.jobs, 0);
     assert_eq!(fix.pushes.len(), 1);
     assert_eq!(fix.pushes[0].source_key, format!("deal:{deal}"));
-    let queued = ledgerbridge::queue::admin::list(&w.db, Some("pending"), 10)
-        .await
-        .unwrap();
+    let queued = ledgerbridge::queue::admin::list(
+        &w.db,
+        Some(ledgerbridge::queue::admin::JobState::Pending),
+        10,
+    )
+    .await
+    .unwrap();
     assert!(queued.is_empty(), "--dry-run enqueued {queued:?}");
     assert!(o.stderr.contains("1 amount_mismatch"), "{}", o.stderr);
 

@@ -157,7 +157,8 @@ impl World {
             loop {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 let mut open = 0;
-                for s in ["pending", "running", "failed"] {
+                use queue::admin::JobState;
+                for s in [JobState::Pending, JobState::Running, JobState::Failed] {
                     open += queue::admin::list(&db, Some(s), 100).await.unwrap().len();
                 }
                 if open == 0 || t0.elapsed() > Duration::from_secs(60) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The official HubSpot SDK against the simulator (issue 4's "done when"):
+# The official HubSpot SDK against the simulator:
 # starts the HubSpot simulator in its own process (the sim_server example, the
 # same server `ledgerbridge sim hubspot --deals 300 --token t` runs; or uses
 # $HUBSPOT_SIM if set), installs @hubspot/api-client from package-lock.json and

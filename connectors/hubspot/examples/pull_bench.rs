@@ -1,4 +1,4 @@
-//! Extraction benchmark (issue 12, item 1): a full pull of N seeded deals
+//! Extraction benchmark: a full pull of N seeded deals
 //! with their associations and line items, the simulator in its own process
 //! with rate limits off.
 //!

@@ -49,7 +49,7 @@ fn hs_types(o: CrmObject) -> &'static [&'static str] {
         CrmObject::Company => &["companies"],
         CrmObject::Contact => &["contacts"],
         CrmObject::Deal => &["deals"],
-        CrmObject::Interaction => &["calls", "emails", "meetings", "notes"],
+        CrmObject::Interaction => &["calls", "emails", "meetings", "notes", "tasks"],
     }
 }
 
@@ -146,6 +146,15 @@ fn properties_of(t: &str) -> &'static [&'static str] {
             "hubspot_owner_id",
             "ledgerbridge_billable",
             "ledgerbridge_hourly_rate",
+        ],
+        "tasks" => &[
+            "hs_timestamp",
+            "hs_task_subject",
+            "hs_task_body",
+            "hs_task_status",
+            "hs_task_priority",
+            "hs_task_type",
+            "hubspot_owner_id",
         ],
         _ => &["hs_timestamp", "hs_note_body", "hubspot_owner_id"],
     }
@@ -702,12 +711,14 @@ fn record(
                 "calls" => InteractionKind::Call,
                 "emails" => InteractionKind::Email,
                 "meetings" => InteractionKind::Meeting,
+                "tasks" => InteractionKind::Task,
                 _ => InteractionKind::Note,
             };
             let (subject, body) = match kind {
                 InteractionKind::Call => (p("hs_call_title"), p("hs_call_body")),
                 InteractionKind::Email => (p("hs_email_subject"), p("hs_email_text")),
                 InteractionKind::Meeting => (p("hs_meeting_title"), p("hs_meeting_body")),
+                InteractionKind::Task => (p("hs_task_subject"), p("hs_task_body")),
                 InteractionKind::Note => (None, p("hs_note_body")),
             };
             let duration_ms = match kind {

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use ledgerbridge_hubspot::sim::{self, ObjectType, SimHandle};
 use ledgerbridge_hubspot::{Bearer, HubSpotClient, HubSpotConfig, HubSpotSource, StaticBearer};
-use ledgerbridge_sdk::model::{CrmObject, CrmRecord, PropertyUpdate};
+use ledgerbridge_sdk::model::{CrmObject, CrmRecord, InteractionKind, PropertyUpdate};
 use ledgerbridge_sdk::sim::{RunningSim, SimOptions};
 use ledgerbridge_sdk::{ConnectorResult, CrmSource, Cursor, ErrorKind};
 use secrecy::{ExposeSecret, SecretString};
@@ -547,7 +547,7 @@ async fn write_back_pins_errors_on_the_right_records_and_reads_by_id() {
 }
 
 #[tokio::test]
-async fn interactions_pull_across_four_types() {
+async fn interactions_pull_across_five_types() {
     let (s, _h) = start(SimOptions {
         deals: 80,
         rate_limits: false,
@@ -556,7 +556,22 @@ async fn interactions_pull_across_four_types() {
     .await;
     let src = source(&s, 1.0, static_bearer());
     let (all, cursor) = pull(&src, CrmObject::Interaction, None).await;
-    assert_eq!(all.len(), 80);
+    // 20 each of calls, e-mails, meetings, notes and tasks
+    assert_eq!(all.len(), 100);
+    let tasks: Vec<_> = all
+        .iter()
+        .filter_map(|r| match r {
+            CrmRecord::Interaction(i) if i.kind == InteractionKind::Task => Some(i),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tasks.len(), 20);
+    for t in &tasks {
+        let subject = t.subject.as_deref().unwrap_or_default();
+        assert!(subject.starts_with("Send the signed order form"), "{t:?}");
+        assert!(t.body.is_some(), "{t:?}");
+        assert!(t.properties.contains_key("hs_task_status"), "{t:?}");
+    }
     assert!(
         all.iter()
             .all(|r| matches!(r, CrmRecord::Interaction(i) if !i.deal_ids.is_empty()))

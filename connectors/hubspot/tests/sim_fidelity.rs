@@ -788,3 +788,145 @@ async fn webhooks_are_signed_batched_and_retried() {
         .collect();
     assert!(names.contains(&"dealstage") && names.contains(&"amount"));
 }
+
+/// Every standard object type answers like HubSpot (properties, listing, search,
+/// by name and by objectTypeId), as a schema-discovering client walks them; only an
+/// unknown type is "Unable to infer object type".
+#[tokio::test]
+async fn every_standard_object_type_answers() {
+    let (s, _h) = start(opts(40)).await;
+    let api = Api::new(&s);
+    for (name, id, property) in [
+        ("tasks", "0-27", "hs_task_subject"),
+        ("tickets", "0-5", "subject"),
+        ("communications", "0-18", "hs_communication_channel_type"),
+        ("quotes", "0-14", "hs_title"),
+        ("leads", "0-136", "hs_lead_name"),
+        ("postal_mail", "0-116", "hs_postal_mail_body"),
+        ("goal_targets", "0-74", "hs_goal_name"),
+        ("feedback_submissions", "0-19", "hs_survey_name"),
+    ] {
+        for t in [name, id] {
+            let (code, props) = api.get(&format!("/crm/v3/properties/{t}")).await;
+            assert_eq!(code, 200, "{t}: {props}");
+            let names: Vec<&str> = props["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            for p in [property, "hs_object_id", "hs_lastmodifieddate"] {
+                assert!(names.contains(&p), "{t} lacks {p}: {names:?}");
+            }
+            let (code, list) = api.get(&format!("/crm/v3/objects/{t}?limit=5")).await;
+            assert_eq!(code, 200, "{t}: {list}");
+            assert!(list["results"].is_array(), "{t}: {list}");
+            let (code, found) = api
+                .post(
+                    &format!("/crm/v3/objects/{t}/search"),
+                    json!({"limit": 5, "properties": [property]}),
+                )
+                .await;
+            assert_eq!(code, 200, "{t} search: {found}");
+            assert!(found["total"].is_number(), "{t}: {found}");
+        }
+    }
+    // tasks are seeded like the other engagements: a quarter of the deals' count
+    let (_, tasks) = api
+        .get("/crm/v3/objects/tasks?limit=100&properties=hs_task_subject,hs_task_status&associations=deals")
+        .await;
+    let tasks = tasks["results"].as_array().unwrap();
+    assert_eq!(tasks.len(), 10);
+    for t in tasks {
+        assert!(t["properties"]["hs_task_subject"].is_string(), "{t}");
+        assert!(t["properties"]["hs_task_status"].is_string(), "{t}");
+        assert!(
+            t["associations"]["deals"]["results"][0]["id"].is_string(),
+            "{t}"
+        );
+    }
+    let (_, found) = api
+        .post(
+            "/crm/v3/objects/tasks/search",
+            json!({"filterGroups": [{"filters": [
+                {"propertyName": "hs_task_status", "operator": "EQ", "value": "COMPLETED"}
+            ]}], "properties": ["hs_task_status"], "limit": 100}),
+        )
+        .await;
+    let done = found["results"].as_array().unwrap();
+    assert!(!done.is_empty() && done.len() < 10, "{found}");
+    assert!(
+        done.iter()
+            .all(|t| t["properties"]["hs_task_status"] == "COMPLETED")
+    );
+    let (code, err) = api.get("/crm/v3/objects/widgets").await;
+    assert_eq!(code, 400);
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("Unable to infer object type"),
+        "{err}"
+    );
+}
+
+/// `/crm/v3/owners`: everyone a record is assigned to, in HubSpot's shape, paged.
+#[tokio::test]
+async fn owners_are_the_records_hubspot_owner_ids() {
+    let (s, _h) = start(opts(60)).await;
+    let api = Api::new(&s);
+    let (code, page) = api.get("/crm/v3/owners").await;
+    assert_eq!(code, 200, "{page}");
+    let owners = page["results"].as_array().unwrap();
+    assert!(page.get("paging").is_none(), "one page: {page}");
+    for o in owners {
+        for k in [
+            "id",
+            "email",
+            "firstName",
+            "lastName",
+            "createdAt",
+            "updatedAt",
+        ] {
+            assert!(o[k].is_string(), "{k}: {o}");
+        }
+        assert!(o["userId"].is_u64() && o["archived"] == false, "{o}");
+        assert!(o["teams"].is_array(), "{o}");
+    }
+    let ids: Vec<&str> = owners.iter().filter_map(|o| o["id"].as_str()).collect();
+    let (_, deals) = api
+        .get("/crm/v3/objects/deals?limit=100&properties=hubspot_owner_id")
+        .await;
+    for d in deals["results"].as_array().unwrap() {
+        let owner = d["properties"]["hubspot_owner_id"].as_str().unwrap();
+        assert!(ids.contains(&owner), "deal owner {owner} is not in /owners");
+    }
+    // paging, one owner by id and by user id, by e-mail
+    let (_, first) = api.get("/crm/v3/owners?limit=3").await;
+    assert_eq!(first["results"].as_array().unwrap().len(), 3);
+    let after = first["paging"]["next"]["after"].as_str().unwrap();
+    let (_, rest) = api
+        .get(&format!("/crm/v3/owners?limit=100&after={after}"))
+        .await;
+    assert_eq!(
+        first["results"].as_array().unwrap().len() + rest["results"].as_array().unwrap().len(),
+        owners.len()
+    );
+    let one = &owners[1];
+    let (code, by_id) = api
+        .get(&format!("/crm/v3/owners/{}", one["id"].as_str().unwrap()))
+        .await;
+    assert_eq!((code, &by_id), (200, one));
+    let (code, by_user) = api
+        .get(&format!(
+            "/crm/v3/owners/{}?idProperty=userId",
+            one["userId"]
+        ))
+        .await;
+    assert_eq!((code, &by_user), (200, one));
+    let email = one["email"].as_str().unwrap();
+    let (_, by_email) = api.get(&format!("/crm/v3/owners?email={email}")).await;
+    assert_eq!(by_email["results"].as_array().unwrap(), &vec![one.clone()]);
+    let (code, _) = api.get("/crm/v3/owners/1").await;
+    assert_eq!(code, 404);
+}

@@ -1,5 +1,5 @@
 //! CRM amounts placed "the same way as invoice lines", for budget vs actuals
-//! (issue 10): a deal, open or won, runs through the invoice mapping's lines
+//!: a deal, open or won, runs through the invoice mapping's lines
 //! — ignoring `when` and the cut-over, which decide invoicing, not forecasting —
 //! and each line becomes (account, tracking, month, amount).
 

@@ -78,6 +78,7 @@ pub(crate) fn kind_str(k: InteractionKind) -> &'static str {
         InteractionKind::Email => "email",
         InteractionKind::Meeting => "meeting",
         InteractionKind::Note => "note",
+        InteractionKind::Task => "task",
     }
 }
 

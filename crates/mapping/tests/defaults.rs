@@ -10,8 +10,8 @@ use ledgerbridge_mapping::{
 };
 use ledgerbridge_sdk::CustomerMatch;
 use ledgerbridge_sdk::model::{
-    Address, ContactPerson, Currency, Customer, Deal, DealStatus, InvoiceLine, InvoiceStatus,
-    TaxMode, TrackingRef,
+    Address, ContactPerson, Currency, Customer, Deal, DealStatus, Interaction, InteractionKind,
+    InvoiceLine, InvoiceStatus, TaxMode, TrackingRef,
 };
 
 fn cur(c: &str) -> Currency {
@@ -767,6 +767,35 @@ fn interactions_become_notes_with_a_marker() {
         &s,
     );
     assert!(matches!(out, Outcome::Skip { .. }));
+
+    // a task is an interaction like the others: a note with its own marker
+    let task = Interaction {
+        kind: InteractionKind::Task,
+        subject: Some("Send the signed order form".into()),
+        body: Some("Chase the countersigned copy".into()),
+        duration_ms: None,
+        ..meeting("90000000001", Some("20000000040"), false)
+    };
+    let Outcome::Record {
+        key,
+        mapped: Mapped::Note(note),
+        ..
+    } = run(
+        &set,
+        "interaction-note",
+        SourceRecord::Interaction(&task),
+        &rel,
+        &s,
+    )
+    else {
+        panic!("a task on a company becomes a note")
+    };
+    assert_eq!(key, "[ledgerbridge HS-task-90000000001]");
+    assert_eq!(
+        note.text,
+        "TASK 2024-04-02: Send the signed order form - Chase the countersigned copy\n\
+         [ledgerbridge HS-task-90000000001]"
+    );
 }
 
 #[test]

@@ -6,28 +6,14 @@ mod html;
 mod table;
 
 use super::model::Report;
-use std::str::FromStr;
 
 /// An output format of `ledgerbridge budget`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Json,
     Csv,
     Html,
-}
-
-impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Format, String> {
-        Ok(match s {
-            "table" => Format::Table,
-            "json" => Format::Json,
-            "csv" => Format::Csv,
-            "html" => Format::Html,
-            other => return Err(format!("unknown format {other:?} (table, json, csv, html)")),
-        })
-    }
 }
 
 /// The report in `format`.

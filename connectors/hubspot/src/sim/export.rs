@@ -12,7 +12,7 @@ use super::schema::ObjectType;
 use super::wire::{Selection, object};
 
 pub async fn stats(State(sim): State<Arc<Sim>>) -> Response {
-    Json(sim.stats.to_json()).into_response()
+    Json(sim.gate.stats.to_json()).into_response()
 }
 
 /// Every stored record, archived ones included, in the v3 wire shape with

@@ -2,19 +2,22 @@
 //!
 //! `router` builds the axum app in-process (tests, `ledgerbridge demo`); `run`
 //! serves it (`ledgerbridge sim hubspot`). What it serves, by file:
-//! `objects.rs` (v3 objects), `batch.rs`, `search.rs`, `assoc.rs` (v4
-//! associations), `meta.rs` (pipelines, properties), `oauth.rs`, `guard.rs`
-//! (auth, faults, rate limits, stats), `webhooks.rs` (signed deliveries),
+//! `objects.rs` (v3 objects of every standard type, `object_type.rs`),
+//! `batch.rs`, `search.rs`, `assoc.rs` (v4 associations), `meta.rs`
+//! (pipelines, properties), `owners.rs`, and HubSpot's answers to the SDK's
+//! simulator kit: `guard.rs` (the request gate's 401/429/500, rate limits and
+//! headers), `oauth.rs` (token rules and bodies), `webhooks.rs` (event bodies
+//! and signatures),
 //! `export.rs` (`/_sim/*`). Data lives in `store.rs`/`record.rs`, seeded by
 //! `seed.rs`.
 //!
-//! Choices where HubSpot's published facts leave room (see DESIGN.md contract):
+//! Choices where HubSpot's published facts leave room:
 //! - rate limits are the Professional/Enterprise tier: 190 calls per 10 s and
 //!   625,000 per day; search 4 calls per second per token, without headers;
 //! - `X-Sim-Change-Source: CRM_UI` on a write makes its webhooks say a person
 //!   changed it in HubSpot (`changeSource: "CRM_UI"`); every other API write
 //!   is `"INTEGRATION"` with `sourceId` = [`APP_ID`], as HubSpot reports an app's
-//!   own writes — the hook issue 11's loop prevention keys on.
+//!   own writes — the hook the engine's webhook loop prevention keys on.
 
 mod assoc;
 mod batch;
@@ -23,7 +26,9 @@ mod export;
 mod guard;
 mod meta;
 mod oauth;
+mod object_type;
 mod objects;
+mod owners;
 pub mod record;
 pub mod schema;
 mod search;
@@ -33,11 +38,11 @@ mod webhooks;
 pub mod wire;
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::routing::{get, post, put};
-use ledgerbridge_sdk::sim::{FaultInjector, SimOptions, SimStats};
+use ledgerbridge_sdk::sim::{Gate, ResetPoint, SimOptions, authorize, gate, revoke, token};
 use serde_json::Value;
 
 pub use errors::ApiError;
@@ -55,10 +60,8 @@ pub const PORTAL_ID: u64 = 48_123_456;
 pub struct Sim {
     pub opts: SimOptions,
     pub db: RwLock<Db>,
-    pub stats: SimStats,
-    pub faults: FaultInjector,
-    limits: guard::Limits,
-    oauth: Mutex<oauth::OAuthState>,
+    /// Stats, faults, rate limits and OAuth tokens (the SDK's kit).
+    pub gate: Gate,
     hooks: Option<webhooks::Sender>,
     last_ms: AtomicI64,
 }
@@ -92,7 +95,7 @@ impl SimHandle {
 
     /// `/_sim/stats` as a value.
     pub fn stats(&self) -> Value {
-        self.0.stats.to_json()
+        self.0.gate.stats.to_json()
     }
 
     /// Ids of live records of a type, in id order.
@@ -113,25 +116,21 @@ impl SimHandle {
 }
 
 /// Builds the simulator: seeds `opts.deals` deals and returns the router.
-/// Must be called inside a tokio runtime when webhooks are configured.
 pub fn router(opts: SimOptions) -> (Router, SimHandle) {
     let mut db = Db::new();
     seed::seed(&mut db, opts.deals, opts.seed);
     let hooks = match (&opts.webhook_url, &opts.webhook_secret) {
-        (Some(url), Some(secret)) => Some(webhooks::Sender::start(
-            url.clone(),
-            secret.clone(),
-            opts.rate_scale,
-        )),
+        (Some(url), Some(secret)) => {
+            Some(webhooks::Sender::new(url.clone(), secret.clone(), &opts))
+        }
         _ => None,
     };
     let sim = Arc::new(Sim {
-        faults: FaultInjector::new(opts.faults.clone(), opts.seed),
-        limits: guard::Limits::new(&opts),
+        // a reset cuts the call before HubSpot acts on it
+        gate: Gate::new(&opts, guard::limits(&opts), oauth::token_rules())
+            .reset_at(ResetPoint::BeforeHandler),
         opts,
         db: RwLock::new(db),
-        stats: SimStats::default(),
-        oauth: Mutex::new(oauth::OAuthState::default()),
         hooks,
         last_ms: AtomicI64::new(0),
     });
@@ -204,14 +203,18 @@ pub fn router(opts: SimOptions) -> (Router, SimHandle) {
             "/crm/v3/properties/{object_type}/{name}",
             get(meta::property),
         )
+        .route("/crm/v3/owners", get(owners::list))
+        .route("/crm/v3/owners/", get(owners::list))
+        .route("/crm/v3/owners/{owner_id}", get(owners::read))
         .route_layer(axum::middleware::from_fn_with_state(
             sim.clone(),
-            guard::guard,
+            gate::<Sim>,
         ));
     let open = Router::new()
-        .route("/oauth/authorize", get(oauth::authorize))
-        .route("/oauth/v1/token", post(oauth::token))
-        .route("/oauth/v3/token", post(oauth::token))
+        .route("/oauth/authorize", get(authorize::<Sim>))
+        .route("/oauth/v1/token", post(token::<Sim>))
+        .route("/oauth/v3/token", post(token::<Sim>))
+        .route("/oauth/v3/revoke", post(revoke::<Sim>))
         .route("/_sim/stats", get(export::stats))
         .route("/_sim/export", get(export::export_handler));
     let router = api.merge(open).with_state(sim.clone());

@@ -3,179 +3,7 @@
 
 use std::collections::HashMap;
 
-/// The CRM object types the simulator serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum ObjectType {
-    Contacts = 0,
-    Companies = 1,
-    Deals = 2,
-    Products = 3,
-    LineItems = 4,
-    Notes = 5,
-    Meetings = 6,
-    Calls = 7,
-    Emails = 8,
-}
-
-impl ObjectType {
-    pub const ALL: [ObjectType; 9] = [
-        ObjectType::Contacts,
-        ObjectType::Companies,
-        ObjectType::Deals,
-        ObjectType::Products,
-        ObjectType::LineItems,
-        ObjectType::Notes,
-        ObjectType::Meetings,
-        ObjectType::Calls,
-        ObjectType::Emails,
-    ];
-
-    /// Accepts the plural name, the singular name and the `0-x` objectTypeId,
-    /// as HubSpot does in paths.
-    pub fn parse(s: &str) -> Option<ObjectType> {
-        let t = match s.to_ascii_lowercase().as_str() {
-            "contacts" | "contact" | "0-1" => ObjectType::Contacts,
-            "companies" | "company" | "0-2" => ObjectType::Companies,
-            "deals" | "deal" | "0-3" => ObjectType::Deals,
-            "products" | "product" | "0-7" => ObjectType::Products,
-            "line_items" | "line_item" | "0-8" => ObjectType::LineItems,
-            "notes" | "note" | "0-46" => ObjectType::Notes,
-            "meetings" | "meeting" | "0-47" => ObjectType::Meetings,
-            "calls" | "call" | "0-48" => ObjectType::Calls,
-            "emails" | "email" | "0-49" => ObjectType::Emails,
-            _ => return None,
-        };
-        Some(t)
-    }
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The collection name (paths, `/_sim/export` keys).
-    pub fn name(self) -> &'static str {
-        match self {
-            ObjectType::Contacts => "contacts",
-            ObjectType::Companies => "companies",
-            ObjectType::Deals => "deals",
-            ObjectType::Products => "products",
-            ObjectType::LineItems => "line_items",
-            ObjectType::Notes => "notes",
-            ObjectType::Meetings => "meetings",
-            ObjectType::Calls => "calls",
-            ObjectType::Emails => "emails",
-        }
-    }
-
-    /// Singular name: association type names (`deal_to_company`) and webhook
-    /// subscription types (`deal.creation`).
-    pub fn singular(self) -> &'static str {
-        match self {
-            ObjectType::Contacts => "contact",
-            ObjectType::Companies => "company",
-            ObjectType::Deals => "deal",
-            ObjectType::Products => "product",
-            ObjectType::LineItems => "line_item",
-            ObjectType::Notes => "note",
-            ObjectType::Meetings => "meeting",
-            ObjectType::Calls => "call",
-            ObjectType::Emails => "email",
-        }
-    }
-
-    /// The key HubSpot uses for this type inside a v3 object's `associations`
-    /// (line items come back as `"line items"`, with a space).
-    pub fn v3_assoc_key(self) -> &'static str {
-        match self {
-            ObjectType::LineItems => "line items",
-            other => other.name(),
-        }
-    }
-
-    /// Uppercase name used in HubSpot's batch error messages ("DEAL objects").
-    pub fn upper(self) -> &'static str {
-        match self {
-            ObjectType::Contacts => "CONTACT",
-            ObjectType::Companies => "COMPANY",
-            ObjectType::Deals => "DEAL",
-            ObjectType::Products => "PRODUCT",
-            ObjectType::LineItems => "LINE_ITEM",
-            ObjectType::Notes => "NOTE",
-            ObjectType::Meetings => "MEETING",
-            ObjectType::Calls => "CALL",
-            ObjectType::Emails => "EMAIL",
-        }
-    }
-
-    /// Types the legacy webhooks API sends events for.
-    pub fn has_webhooks(self) -> bool {
-        matches!(
-            self,
-            ObjectType::Contacts
-                | ObjectType::Companies
-                | ObjectType::Deals
-                | ObjectType::Products
-                | ObjectType::LineItems
-        )
-    }
-
-    /// First id of this type. Real ids are large integers; distinct ranges per
-    /// type make a mixed-up id fail loudly instead of finding another record.
-    /// All stay below 2^53 so JavaScript clients keep them exact.
-    pub fn id_base(self) -> u64 {
-        (self as u64 + 1) * 10_000_000_000 + 1
-    }
-
-    /// Properties returned when a list, read or search names none.
-    pub fn default_properties(self) -> &'static [&'static str] {
-        match self {
-            ObjectType::Contacts => &[
-                "firstname",
-                "lastname",
-                "email",
-                "createdate",
-                "lastmodifieddate",
-                "hs_object_id",
-            ],
-            ObjectType::Companies => &[
-                "name",
-                "domain",
-                "createdate",
-                "hs_lastmodifieddate",
-                "hs_object_id",
-            ],
-            ObjectType::Deals => &[
-                "dealname",
-                "amount",
-                "closedate",
-                "pipeline",
-                "dealstage",
-                "createdate",
-                "hs_lastmodifieddate",
-                "hs_object_id",
-            ],
-            ObjectType::Products => &[
-                "name",
-                "description",
-                "price",
-                "createdate",
-                "hs_lastmodifieddate",
-                "hs_object_id",
-            ],
-            ObjectType::LineItems => &[
-                "name",
-                "quantity",
-                "price",
-                "amount",
-                "createdate",
-                "hs_lastmodifieddate",
-                "hs_object_id",
-            ],
-            _ => &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
-        }
-    }
-}
+pub use super::object_type::ObjectType;
 
 /// A property's data type, deciding how search compares its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -438,6 +266,7 @@ pub fn default_schema(t: ObjectType) -> Schema {
             ("hs_email_status", Enumeration),
             ("hubspot_owner_id", Enumeration),
         ],
+        other => other_builtin(other),
     };
     for (name, ty) in builtin {
         s.add(PropDef::builtin(name, *ty));
@@ -465,11 +294,34 @@ pub fn default_schema(t: ObjectType) -> Schema {
         ObjectType::LineItems => {
             options(&mut s, "hs_line_item_currency_code", &ACCOUNT_CURRENCIES);
         }
+        ObjectType::Tasks => {
+            let statuses = [
+                "NOT_STARTED",
+                "IN_PROGRESS",
+                "WAITING",
+                "COMPLETED",
+                "DEFERRED",
+            ];
+            options(&mut s, "hs_task_status", &statuses);
+            options(
+                &mut s,
+                "hs_task_priority",
+                &["NONE", "LOW", "MEDIUM", "HIGH"],
+            );
+            options(&mut s, "hs_task_type", &["TODO", "CALL", "EMAIL"]);
+        }
+        ObjectType::Communications => {
+            let channels = ["SMS", "WHATS_APP", "LINKEDIN_MESSAGE"];
+            options(&mut s, "hs_communication_channel_type", &channels);
+        }
+        ObjectType::Quotes => {
+            options(&mut s, "hs_currency", &ACCOUNT_CURRENCIES);
+        }
         _ => {}
     }
     let custom: &[(&str, PropType)] = match t {
         // CRM payment properties (payments_source = "crm") and the write-back
-        // properties of issue 11, defined as an admin would when installing.
+        // properties, defined as an admin would when installing.
         ObjectType::Deals => &[
             ("ledgerbridge_crm_amount_paid", Number),
             ("ledgerbridge_crm_paid_date", Date),
@@ -499,6 +351,74 @@ pub fn default_schema(t: ObjectType) -> Schema {
         });
     }
     s
+}
+
+/// Standard properties of the types the connector does not sync: what HubSpot
+/// defines for them in every account, so discovery and listings look real.
+fn other_builtin(t: ObjectType) -> &'static [(&'static str, PropType)] {
+    use PropType::*;
+    match t {
+        ObjectType::Tasks => &[
+            ("hs_timestamp", DateTime),
+            ("hs_task_subject", String),
+            ("hs_task_body", String),
+            ("hs_task_status", Enumeration),
+            ("hs_task_priority", Enumeration),
+            ("hs_task_type", Enumeration),
+            ("hubspot_owner_id", Enumeration),
+        ],
+        ObjectType::Tickets => &[
+            ("subject", String),
+            ("content", String),
+            ("hs_pipeline", Enumeration),
+            ("hs_pipeline_stage", Enumeration),
+            ("hs_ticket_priority", Enumeration),
+            ("hubspot_owner_id", Enumeration),
+        ],
+        ObjectType::Communications => &[
+            ("hs_timestamp", DateTime),
+            ("hs_communication_channel_type", Enumeration),
+            ("hs_communication_logged_from", Enumeration),
+            ("hs_communication_body", String),
+            ("hubspot_owner_id", Enumeration),
+        ],
+        ObjectType::Quotes => &[
+            ("hs_title", String),
+            ("hs_expiration_date", DateTime),
+            ("hs_status", Enumeration),
+            ("hs_quote_amount", Number),
+            ("hs_currency", Enumeration),
+            ("hubspot_owner_id", Enumeration),
+        ],
+        ObjectType::Leads => &[
+            ("hs_lead_name", String),
+            ("hs_lead_type", Enumeration),
+            ("hs_lead_label", Enumeration),
+            ("hs_pipeline", Enumeration),
+            ("hs_pipeline_stage", Enumeration),
+            ("hubspot_owner_id", Enumeration),
+        ],
+        ObjectType::PostalMail => &[
+            ("hs_timestamp", DateTime),
+            ("hs_postal_mail_body", String),
+            ("hubspot_owner_id", Enumeration),
+        ],
+        ObjectType::GoalTargets => &[
+            ("hs_goal_name", String),
+            ("hs_target_amount", Number),
+            ("hs_start_datetime", DateTime),
+            ("hs_end_datetime", DateTime),
+            ("hs_assignee_user_id", Number),
+        ],
+        ObjectType::FeedbackSubmissions => &[
+            ("hs_survey_name", String),
+            ("hs_survey_type", Enumeration),
+            ("hs_response_value", String),
+            ("hs_content", String),
+            ("hs_submission_timestamp", DateTime),
+        ],
+        _ => &[],
+    }
 }
 
 /// HubSpot-defined association type id for the default (unlabeled)
@@ -538,6 +458,12 @@ pub fn default_association_type(from: ObjectType, to: ObjectType) -> Option<u16>
         (Meetings, Deals) => 212,
         (Deals, Notes) => 213,
         (Notes, Deals) => 214,
+        (Companies, Tasks) => 191,
+        (Tasks, Companies) => 192,
+        (Contacts, Tasks) => 203,
+        (Tasks, Contacts) => 204,
+        (Deals, Tasks) => 215,
+        (Tasks, Deals) => 216,
         _ => return None,
     };
     Some(id)
@@ -569,7 +495,6 @@ mod tests {
         }
         assert_eq!(ObjectType::parse("0-3"), Some(ObjectType::Deals));
         assert_eq!(ObjectType::parse("0-49"), Some(ObjectType::Emails));
-        assert_eq!(ObjectType::parse("tickets"), None);
     }
 
     #[test]

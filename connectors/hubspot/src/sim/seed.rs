@@ -23,9 +23,7 @@ pub fn anchor_ms() -> i64 {
 }
 
 const DAY: i64 = 86_400_000;
-const OWNERS: [&str; 8] = [
-    "61234501", "61234502", "61234503", "61234504", "61234505", "61234506", "61234507", "61234508",
-];
+use super::owners::OWNER_IDS as OWNERS;
 /// Currency, weight, minor unit, rate from USD list prices.
 const CURRENCIES: [(&str, u32, u32, &str); 6] = [
     ("USD", 60, 2, "1"),
@@ -605,6 +603,7 @@ pub fn seed(db: &mut Db, n: usize, seed: u64) {
         ObjectType::Emails,
         ObjectType::Meetings,
         ObjectType::Notes,
+        ObjectType::Tasks,
     ] {
         let mut rng = stream(seed, t);
         for k in 0..sz.per_engagement {
@@ -670,6 +669,30 @@ pub fn seed(db: &mut Db, n: usize, seed: u64) {
                     }
                     v
                 }
+                ObjectType::Tasks => vec![
+                    ("hs_timestamp", ts),
+                    (
+                        "hs_task_subject",
+                        format!("Send the signed order form {}", k + 1),
+                    ),
+                    (
+                        "hs_task_body",
+                        "Chase the countersigned copy before invoicing.".to_string(),
+                    ),
+                    (
+                        "hs_task_status",
+                        pick(&mut rng, &["COMPLETED", "NOT_STARTED", "IN_PROGRESS"]).to_string(),
+                    ),
+                    (
+                        "hs_task_priority",
+                        pick(&mut rng, &["LOW", "MEDIUM", "HIGH"]).to_string(),
+                    ),
+                    (
+                        "hs_task_type",
+                        pick(&mut rng, &["TODO", "CALL", "EMAIL"]).to_string(),
+                    ),
+                    ("hubspot_owner_id", owner),
+                ],
                 _ => vec![
                     ("hs_timestamp", ts),
                     (

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::errors::PropertyError;
+use super::owners::{Owner, owners};
 use super::record::{Assoc, Props, Record, Table};
 use super::schema::{
     ObjectType, PropType, Schema, default_association_type, default_schema, valid_association_type,
@@ -90,6 +91,8 @@ pub struct Db {
     pub tables: Vec<Table>,
     pub schemas: Vec<Schema>,
     pub pipelines: Vec<Pipeline>,
+    /// The users records are assigned to (`hubspot_owner_id`).
+    pub owners: Vec<Owner>,
 }
 
 /// Validated property writes: `(property id, normalised value)`, plus a
@@ -106,6 +109,7 @@ impl Db {
             tables: ObjectType::ALL.iter().map(|t| Table::new(*t)).collect(),
             schemas: ObjectType::ALL.iter().map(|t| default_schema(*t)).collect(),
             pipelines: pipelines(),
+            owners: owners(super::seed::anchor_ms()),
         }
     }
 

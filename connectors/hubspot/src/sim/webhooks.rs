@@ -7,17 +7,15 @@
 //! fails with 5xx, 429 or a network error is retried with backoff (scaled by
 //! `rate_scale`) and a higher `attemptNumber`.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::http::HeaderMap;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, KeyInit, Mac};
+use axum::http::{HeaderMap, StatusCode};
+use ledgerbridge_sdk::sim::{
+    Batch, DeliveryPlan, SimOptions, WebhookQueue, WebhookWire, hmac_sha256_base64,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio::sync::{Semaphore, mpsc};
 
 use super::store::Change;
 use super::{APP_ID, PORTAL_ID};
@@ -52,13 +50,15 @@ impl Source {
 
 /// `X-HubSpot-Signature-v3` for a request.
 pub fn sign_v3(secret: &str, method: &str, uri: &str, body: &[u8], timestamp: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(method.as_bytes());
-    mac.update(uri.as_bytes());
-    mac.update(body);
-    mac.update(timestamp.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
+    hmac_sha256_base64(
+        secret.as_bytes(),
+        &[
+            method.as_bytes(),
+            uri.as_bytes(),
+            body,
+            timestamp.as_bytes(),
+        ],
+    )
 }
 
 /// Legacy v1 signature: hex SHA-256 of secret + body.
@@ -78,30 +78,81 @@ fn subscription_id(kind: &str) -> u64 {
     100_000 + h % 900_000
 }
 
+/// HubSpot's wire: a JSON array of events, each with the attempt number,
+/// signed with v3 and v1.
+pub struct Wire {
+    secret: String,
+}
+
+impl WebhookWire for Wire {
+    type Event = Value;
+
+    fn body(&self, batch: &Batch<'_, Value>) -> Vec<u8> {
+        let events: Vec<Value> = batch
+            .events
+            .iter()
+            .map(|ev| {
+                let mut ev = ev.clone();
+                ev["attemptNumber"] = json!(batch.attempt);
+                ev
+            })
+            .collect();
+        serde_json::to_vec(&events).expect("events serialise")
+    }
+
+    fn headers(&self, url: &str, body: &[u8]) -> Vec<(String, String)> {
+        let ts = chrono::Utc::now().timestamp_millis().to_string();
+        vec![
+            ("content-type".into(), "application/json".into()),
+            (
+                "X-HubSpot-Signature-v3".into(),
+                sign_v3(&self.secret, "POST", url, body, &ts),
+            ),
+            ("X-HubSpot-Request-Timestamp".into(), ts),
+            ("X-HubSpot-Signature".into(), sign_v1(&self.secret, body)),
+            ("X-HubSpot-Signature-Version".into(), "v1".into()),
+        ]
+    }
+
+    /// HubSpot retries server errors, 429s and network errors; another 4xx
+    /// is final.
+    fn retry_after_refusal(&self, status: StatusCode) -> bool {
+        status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
+    }
+}
+
+/// Turns changes into HubSpot events and queues them.
 pub struct Sender {
-    tx: mpsc::UnboundedSender<Value>,
+    queue: WebhookQueue<Wire>,
     next_event: AtomicU64,
-    delivered: Arc<AtomicU64>,
 }
 
 impl Sender {
-    /// Starts the delivery task; needs a tokio runtime.
-    pub fn start(url: String, secret: String, rate_scale: f64) -> Sender {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let delivered = Arc::new(AtomicU64::new(0));
-        tokio::spawn(deliver_loop(url, secret, rate_scale, rx, delivered.clone()));
+    /// Up to 100 events per POST, 8 POSTs at once, 10 attempts with backoff
+    /// from 1 s (scaled, at least 10 ms).
+    pub fn new(url: String, secret: String, opts: &SimOptions) -> Sender {
+        let mut plan = DeliveryPlan::new(url);
+        plan.max_events = MAX_EVENTS_PER_POST;
+        plan.concurrency = 8;
+        plan.max_attempts = MAX_ATTEMPTS;
+        plan.first_retry = opts.scaled(Duration::from_secs(1));
+        plan.min_retry = Duration::from_millis(10);
         Sender {
-            tx,
+            queue: WebhookQueue::new(Wire { secret }, plan),
             next_event: AtomicU64::new(1),
-            delivered,
         }
     }
 
+    /// Events acknowledged so far.
     pub fn delivered(&self) -> u64 {
-        self.delivered.load(Ordering::Relaxed)
+        self.queue
+            .counters()
+            .events_acknowledged
+            .load(Ordering::Relaxed)
     }
 
     pub fn send(&self, changes: Vec<Change>, source: &Source, now: i64) {
+        let mut events = Vec::new();
         for c in changes {
             let (t, id, kind, extra) = match c {
                 Change::Created(t, id) => (t, id, "creation", json!({"changeFlag": "CREATED"})),
@@ -135,79 +186,11 @@ impl Sender {
             if let (Some(m), Value::Object(x)) = (ev.as_object_mut(), extra) {
                 m.extend(x);
             }
-            let _ = self.tx.send(ev);
+            events.push(ev);
         }
-    }
-}
-
-async fn deliver_loop(
-    url: String,
-    secret: String,
-    rate_scale: f64,
-    mut rx: mpsc::UnboundedReceiver<Value>,
-    delivered: Arc<AtomicU64>,
-) {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("a default reqwest client builds");
-    let gate = Arc::new(Semaphore::new(8));
-    let scale = if rate_scale > 0.0 { rate_scale } else { 1.0 };
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_EVENTS_PER_POST {
-            match rx.try_recv() {
-                Ok(ev) => batch.push(ev),
-                Err(_) => break,
-            }
+        if !events.is_empty() {
+            self.queue.send(events);
         }
-        let Ok(permit) = gate.clone().acquire_owned().await else {
-            return;
-        };
-        let (client, url, secret, delivered) = (
-            client.clone(),
-            url.clone(),
-            secret.clone(),
-            delivered.clone(),
-        );
-        tokio::spawn(async move {
-            let _permit = permit;
-            for attempt in 0..MAX_ATTEMPTS {
-                for ev in batch.iter_mut() {
-                    ev["attemptNumber"] = json!(attempt);
-                }
-                let body = serde_json::to_vec(&batch).expect("events serialise");
-                let ts = chrono::Utc::now().timestamp_millis().to_string();
-                let res = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header(
-                        "X-HubSpot-Signature-v3",
-                        sign_v3(&secret, "POST", &url, &body, &ts),
-                    )
-                    .header("X-HubSpot-Request-Timestamp", &ts)
-                    .header("X-HubSpot-Signature", sign_v1(&secret, &body))
-                    .header("X-HubSpot-Signature-Version", "v1")
-                    .body(body)
-                    .send()
-                    .await;
-                let retry = match res {
-                    Ok(r) if r.status().is_success() => {
-                        delivered.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                        return;
-                    }
-                    Ok(r) => r.status().is_server_error() || r.status().as_u16() == 429,
-                    Err(_) => true,
-                };
-                if !retry {
-                    tracing::warn!(url = %url, "webhook refused; not retried");
-                    return;
-                }
-                let delay = Duration::from_secs_f64((2f64.powi(attempt as i32) / scale).max(0.01));
-                tokio::time::sleep(delay).await;
-            }
-            tracing::warn!(url = %url, events = batch.len(), "webhook given up after {MAX_ATTEMPTS} attempts");
-        });
     }
 }
 
@@ -224,9 +207,14 @@ mod tests {
             b"[]",
             "1700000000000",
         );
+        use base64::Engine;
+        use hmac::{Hmac, KeyInit, Mac};
         let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
         mac.update(b"POSThttps://example.com/hook[]1700000000000");
-        assert_eq!(s, STANDARD.encode(mac.finalize().into_bytes()));
+        assert_eq!(
+            s,
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+        );
     }
 
     #[test]

@@ -310,7 +310,7 @@ impl std::error::Error for TokenHttpError {}
 type AdapterFuture =
     Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, TokenHttpError>> + Send>>;
 
-/// oauth2 5 ↔ reqwest 0.13 (rust-stack.md §2). 5xx and 429 are turned into
+/// oauth2 5 ↔ reqwest 0.13 (oauth2 has no client for reqwest 0.13). 5xx and 429 are turned into
 /// transport errors here so they come out `Retryable` / `RateLimited`
 /// instead of "cannot parse the error body".
 fn adapter(client: reqwest::Client) -> impl Fn(oauth2::HttpRequest) -> AdapterFuture {

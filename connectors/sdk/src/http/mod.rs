@@ -17,7 +17,7 @@
 //! the connection's `rate_scale`, and optionally a [`Pacer`] for fleet-wide
 //! pacing across processes. It reads [`HttpStats`] for metrics.
 //!
-//! How the five vendors fit (vendor-apis.md):
+//! How the five vendors fit (their documented limits and headers):
 //!
 //! | vendor | declared limits | quota reader | classifier needed for | correlation | retry-safe writes |
 //! |---|---|---|---|---|---|

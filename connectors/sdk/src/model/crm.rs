@@ -140,9 +140,11 @@ pub enum InteractionKind {
     Email,
     Meeting,
     Note,
+    /// A to-do logged on a record (HubSpot tasks), done or still open.
+    Task,
 }
 
-/// A call, email, meeting or note.
+/// A call, email, meeting, note or task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Interaction {
     pub meta: RecordMeta,

@@ -40,19 +40,33 @@ impl RateWindow {
 
     /// Takes one call from the window, or says how long until it resets.
     pub fn acquire(&self) -> RateDecision {
+        self.acquire_cost(1)
+    }
+
+    /// Takes `cost` calls at once (a vendor that charges some requests more
+    /// than one unit), or says how long until the window resets. A cost of 0
+    /// always succeeds and only reports what remains.
+    pub fn acquire_cost(&self, cost: u64) -> RateDecision {
         let now = Instant::now();
         let mut st = self.state.lock().unwrap();
         if now.duration_since(st.0) >= self.window {
             *st = (now, 0);
         }
-        if st.1 >= self.limit {
+        if st.1 + cost > self.limit {
             let retry_after = self.window.saturating_sub(now.duration_since(st.0));
             return RateDecision::Limited { retry_after };
         }
-        st.1 += 1;
+        st.1 += cost;
         RateDecision::Allowed {
             remaining: self.limit - st.1,
         }
+    }
+
+    /// How long until the current window resets.
+    pub fn resets_in(&self) -> Duration {
+        let now = Instant::now();
+        let st = self.state.lock().unwrap();
+        self.window.saturating_sub(now.duration_since(st.0))
     }
 
     /// Calls left in the current window without taking one.

@@ -4,3 +4,5 @@
 mod common;
 mod http_client;
 mod oauth;
+#[cfg(feature = "sim")]
+mod sim_kit;

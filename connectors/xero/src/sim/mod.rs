@@ -7,7 +7,8 @@
 //!   (connection `api_url = "{base}"`);
 //! - OAuth: token `{base}/connect/token` (`identity_url = "{base}"`), authorize
 //!   `{base}/identity/connect/authorize` (`login_url = "{base}"`), which
-//!   redirects at once with `code` and `state`;
+//!   redirects at once with `code` and `state`; revocation
+//!   `{base}/connect/revocation`;
 //! - simulator extras, no auth: `GET /_sim/stats`, `GET /_sim/export`,
 //!   `GET /_sim/violations`, `POST /_sim/webhooks/intent`,
 //!   `GET /_sim/currency-rates`, `POST /_sim/organisation` (lock dates).
@@ -22,6 +23,7 @@
 //! `xero_accounting.yaml` and records violations.
 
 mod batch;
+mod bodies;
 mod books;
 mod contacts;
 mod gate;
@@ -45,7 +47,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
-use ledgerbridge_sdk::sim::{self as toolkit, RunningSim, SimOptions};
+use ledgerbridge_sdk::sim::{self as toolkit, RunningSim, SimOptions, authorize, revoke, token};
 use uuid::Uuid;
 
 pub use limits::{APP_PER_MINUTE, CONCURRENT, PER_DAY, PER_MINUTE};
@@ -70,7 +72,7 @@ impl SimHandle {
 
     /// The `/_sim/stats` body.
     pub fn stats(&self) -> serde_json::Value {
-        self.state.stats.to_json()
+        self.state.gate.stats.to_json()
     }
 
     /// The `/_sim/export` body (Xero wire JSON).
@@ -159,10 +161,18 @@ pub fn router(opts: SimOptions) -> (Router, SimHandle) {
             "/api.xro/2.0/Payments/{PaymentID}",
             get(payments::get_one).post(payments::post_one),
         )
-        .route_layer(axum::middleware::from_fn_with_state(st.clone(), gate::gate));
+        .route_layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            bodies::bodies,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            toolkit::gate::<SimState>,
+        ));
     let open = Router::new()
-        .route("/connect/token", post(oauth::token))
-        .route("/identity/connect/authorize", get(oauth::authorize))
+        .route("/connect/token", post(token::<SimState>))
+        .route("/connect/revocation", post(revoke::<SimState>))
+        .route("/identity/connect/authorize", get(authorize::<SimState>))
         .route("/_sim/stats", get(sim_api::stats))
         .route("/_sim/export", get(sim_api::export))
         .route("/_sim/violations", get(sim_api::violations))

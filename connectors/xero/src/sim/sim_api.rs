@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::sync::atomic::Ordering;
 use uuid::Uuid;
 
 use super::respond;
@@ -27,11 +26,12 @@ use crate::wire::{
 
 /// `GET /_sim/stats`: the contract's counters plus `schema_violations` and webhook deliveries.
 pub async fn stats(State(st): State<Arc<SimState>>) -> Response {
-    let mut v = st.stats.to_json();
+    let mut v = st.gate.stats.to_json();
     v["schema_violations"] = json!(st.violations.lock().unwrap().len());
     v["strict"] = json!(st.strict.read().unwrap().is_some());
-    v["webhooks_sent"] = json!(st.webhooks.sent.load(Ordering::Relaxed));
-    v["webhooks_failed"] = json!(st.webhooks.failed.load(Ordering::Relaxed));
+    let (sent, failed) = st.webhooks.sent_and_failed();
+    v["webhooks_sent"] = json!(sent);
+    v["webhooks_failed"] = json!(failed);
     respond::json(StatusCode::OK, &v)
 }
 

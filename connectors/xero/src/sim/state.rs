@@ -4,16 +4,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use ledgerbridge_sdk::sim::{FaultInjector, SimOptions, SimStats};
+use ledgerbridge_sdk::sim::{Gate, SimOptions};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::books::Books;
 use super::idempotency::IdempotencyStore;
-use super::limits::Limits;
-use super::oauth::AuthState;
 use super::seed::{self, Settings};
 use super::webhooks::Webhooks;
+use super::{limits, oauth};
 use crate::spec::XeroSpec;
 
 /// The one organisation (tenant) the simulator serves.
@@ -42,15 +41,12 @@ pub struct Violation {
 }
 
 pub struct SimState {
-    pub opts: SimOptions,
     pub tenant: Tenant,
     pub settings: Settings,
     pub locks: RwLock<LockDates>,
     pub books: Mutex<Books>,
-    pub stats: SimStats,
-    pub faults: FaultInjector,
-    pub limits: Limits,
-    pub auth: AuthState,
+    /// Stats, faults, rate limits and OAuth tokens (the SDK's kit).
+    pub gate: Gate,
     pub idempotency: IdempotencyStore,
     pub webhooks: Webhooks,
     /// Strict mode: every request and response body is checked against the spec.
@@ -73,9 +69,7 @@ impl SimState {
         };
         let lock = seed::default_lock_date();
         SimState {
-            faults: FaultInjector::new(opts.faults.clone(), opts.seed),
-            limits: Limits::new(&opts),
-            auth: AuthState::new(&opts),
+            gate: Gate::new(&opts, limits::limits(&opts), oauth::token_rules()),
             idempotency: IdempotencyStore::new(
                 opts.scaled(std::time::Duration::from_secs(24 * 3600)),
             ),
@@ -87,12 +81,10 @@ impl SimState {
                 end_of_year: Some(lock),
             }),
             books: Mutex::new(Books::default()),
-            stats: SimStats::default(),
             strict: RwLock::new(None),
             violations: Mutex::new(Vec::new()),
             last_ms: AtomicU64::new(0),
             base_url: RwLock::new("https://api.xero.com".into()),
-            opts,
         }
     }
 

@@ -10,20 +10,15 @@
 //! whether the receiver answered 200 (empty body) to the good ones and 401 to
 //! the bad ones.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use hmac::{KeyInit, Mac};
-use ledgerbridge_sdk::sim::SimOptions;
+use ledgerbridge_sdk::sim::{
+    Batch, DeliveryPlan, SimOptions, WebhookCounters, WebhookQueue, WebhookWire, hmac_sha256_base64,
+};
 use rand::Rng;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 use uuid::Uuid;
-
-type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// One change, before it is put into a delivery.
 #[derive(Debug, Clone)]
@@ -34,21 +29,42 @@ pub struct Event {
     pub at: DateTime<Utc>,
 }
 
+/// Xero's wire: `{"events", "firstEventSequence", "lastEventSequence",
+/// "entropy"}`, signed with the webhook key.
+pub struct Wire {
+    secret: String,
+}
+
+impl WebhookWire for Wire {
+    type Event = Value;
+
+    fn body(&self, batch: &Batch<'_, Value>) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "events": batch.events,
+            "firstEventSequence": batch.first_sequence,
+            "lastEventSequence": batch.first_sequence + batch.events.len() as u64 - 1,
+            "entropy": entropy(),
+        }))
+        .expect("json")
+    }
+
+    fn headers(&self, _url: &str, body: &[u8]) -> Vec<(String, String)> {
+        vec![
+            ("content-type".into(), "application/json".into()),
+            ("x-xero-signature".into(), sign(body, &self.secret)),
+        ]
+    }
+}
+
 pub struct Webhooks {
     url: Option<String>,
     secret: Option<String>,
-    tx: OnceLock<mpsc::UnboundedSender<Event>>,
-    sequence: Arc<AtomicU64>,
-    pub sent: Arc<AtomicU64>,
-    pub failed: Arc<AtomicU64>,
-    retry_base: Duration,
+    queue: Option<WebhookQueue<Wire>>,
 }
 
 /// `x-xero-signature` of a body.
 pub fn sign(body: &[u8], key: &str) -> String {
-    let mut mac = HmacSha256::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
-    mac.update(body);
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    hmac_sha256_base64(key.as_bytes(), &[body])
 }
 
 fn entropy() -> String {
@@ -59,45 +75,65 @@ fn entropy() -> String {
 }
 
 impl Webhooks {
+    /// What happened within 10 ms goes out as one delivery of up to 100
+    /// events; a failed one is retried 6 times, 5 s apart and doubling
+    /// (scaled).
     pub fn new(opts: &SimOptions) -> Self {
+        let queue = match (&opts.webhook_url, &opts.webhook_secret) {
+            (Some(url), Some(secret)) => {
+                let mut plan = DeliveryPlan::new(url.clone());
+                plan.max_events = 100;
+                plan.gather = Duration::from_millis(10);
+                plan.concurrency = 64;
+                plan.max_attempts = 6;
+                plan.first_retry = opts.scaled(Duration::from_secs(5));
+                Some(WebhookQueue::new(
+                    Wire {
+                        secret: secret.clone(),
+                    },
+                    plan,
+                ))
+            }
+            _ => None,
+        };
         Webhooks {
             url: opts.webhook_url.clone(),
             secret: opts.webhook_secret.clone(),
-            tx: OnceLock::new(),
-            sequence: Arc::new(AtomicU64::new(0)),
-            sent: Arc::new(AtomicU64::new(0)),
-            failed: Arc::new(AtomicU64::new(0)),
-            retry_base: opts.scaled(Duration::from_secs(5)),
+            queue,
         }
     }
 
-    pub fn enabled(&self) -> bool {
-        self.url.is_some() && self.secret.is_some()
+    /// Deliveries acknowledged and given up.
+    pub fn sent_and_failed(&self) -> (u64, u64) {
+        self.queue.as_ref().map_or((0, 0), |q| {
+            let c = q.counters();
+            (
+                WebhookCounters::get(&c.posts_acknowledged),
+                WebhookCounters::get(&c.posts_given_up),
+            )
+        })
     }
 
     /// Queues events for delivery (a no-op without `--webhook-url`/`--webhook-secret`).
     pub fn emit(&self, events: Vec<Event>, tenant: Uuid, api_base: &str) {
-        if !self.enabled() || events.is_empty() {
-            return;
-        }
-        let tx = self.tx.get_or_init(|| {
-            let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(deliver_loop(
-                rx,
-                self.url.clone().expect("enabled"),
-                self.secret.clone().expect("enabled"),
-                tenant,
-                api_base.to_string(),
-                self.sequence.clone(),
-                self.sent.clone(),
-                self.failed.clone(),
-                self.retry_base,
-            ));
-            tx
-        });
-        for e in events {
-            let _ = tx.send(e);
-        }
+        let Some(queue) = &self.queue else { return };
+        queue.send(events.into_iter().map(|e| {
+            let plural = if e.category == "INVOICE" {
+                "Invoices"
+            } else {
+                "Contacts"
+            };
+            json!({
+                "resourceUrl": format!("{api_base}/api.xro/2.0/{plural}/{}", e.resource_id),
+                "resourceId": e.resource_id,
+                // Xero writes this without a zone designator; it is UTC
+                "eventDateUtc": e.at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+                "eventType": e.event_type,
+                "eventCategory": e.category,
+                "tenantId": tenant,
+                "tenantType": "ORGANISATION",
+            })
+        }));
     }
 
     /// Intent to receive: good and bad signatures, and what the receiver said.
@@ -149,82 +185,6 @@ impl Webhooks {
             }));
         }
         json!({"url": url, "passed": passed, "results": results})
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn deliver_loop(
-    mut rx: mpsc::UnboundedReceiver<Event>,
-    url: String,
-    secret: String,
-    tenant: Uuid,
-    api_base: String,
-    sequence: Arc<AtomicU64>,
-    sent: Arc<AtomicU64>,
-    failed: Arc<AtomicU64>,
-    retry_base: Duration,
-) {
-    let client = reqwest::Client::new();
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        // gather what happened in the same few milliseconds into one delivery
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(10);
-        while batch.len() < 100 {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(e)) => batch.push(e),
-                _ => break,
-            }
-        }
-        let first_seq = sequence.fetch_add(batch.len() as u64, Ordering::SeqCst) + 1;
-        let events: Vec<Value> = batch
-            .iter()
-            .map(|e| {
-                let plural = if e.category == "INVOICE" {
-                    "Invoices"
-                } else {
-                    "Contacts"
-                };
-                json!({
-                    "resourceUrl": format!("{api_base}/api.xro/2.0/{plural}/{}", e.resource_id),
-                    "resourceId": e.resource_id,
-                    // Xero writes this without a zone designator; it is UTC
-                    "eventDateUtc": e.at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
-                    "eventType": e.event_type,
-                    "eventCategory": e.category,
-                    "tenantId": tenant,
-                    "tenantType": "ORGANISATION",
-                })
-            })
-            .collect();
-        let body = serde_json::to_vec(&json!({
-            "events": events,
-            "firstEventSequence": first_seq,
-            "lastEventSequence": first_seq + batch.len() as u64 - 1,
-            "entropy": entropy(),
-        }))
-        .expect("json");
-        let signature = sign(&body, &secret);
-        let (url, client, sent, failed) =
-            (url.clone(), client.clone(), sent.clone(), failed.clone());
-        // each delivery retries on its own, so one slow receiver answer does not hold the next events
-        tokio::spawn(async move {
-            for attempt in 0..6u32 {
-                let r = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("x-xero-signature", &signature)
-                    .timeout(Duration::from_secs(5))
-                    .body(body.clone())
-                    .send()
-                    .await;
-                if matches!(&r, Ok(r) if r.status().is_success()) {
-                    sent.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
-                tokio::time::sleep(retry_base * 2u32.pow(attempt)).await;
-            }
-            failed.fetch_add(1, Ordering::Relaxed);
-        });
     }
 }
 
