@@ -5,6 +5,7 @@
 //!
 //! Map of the modules (one idea each):
 //! - [`config`]: the `ledgerbridge.toml` contract, loading with env overrides, `env:` values.
+//! - [`connectors`]: the registry of compiled-in connectors — the only file naming a vendor.
 //! - [`audit`]: the hash-chained audit log of writes (append, verify, list).
 //! - [`budget`]: `ledgerbridge budget` — budget vs actuals vs the CRM pipeline.
 //! - [`check`]: `ledgerbridge check` — every problem as `file:line: message`.
@@ -25,6 +26,7 @@ pub mod budget;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod connectors;
 pub mod lease;
 pub mod logging;
 pub mod queue;

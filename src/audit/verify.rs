@@ -9,7 +9,7 @@
 
 use super::entry::{AuditRow, GENESIS};
 use super::read::{ReadHead, ReadRow, Unreadable};
-use crate::store::{Db, DbTx, Exec, StoreError, fetch_all, fetch_optional};
+use crate::store::{Db, DbTx, Exec, StoreError};
 use serde::Serialize;
 use std::fmt;
 
@@ -118,25 +118,15 @@ async fn snapshot(exec: Exec<'_>) -> Result<(), sqlx::Error> {
 }
 
 async fn walk(tx: &mut DbTx, anchor: Option<&Anchor>) -> Result<Verdict, StoreError> {
-    let head = fetch_optional!(
-        tx.exec(),
-        ReadHead,
-        "SELECT seq, hash FROM audit_head WHERE id = 1"
-    )?
-    .ok_or_else(|| StoreError::Other("audit_head row is missing".into()))?;
+    let head = read_head(tx.exec())
+        .await?
+        .ok_or_else(|| StoreError::Other("audit_head row is missing".into()))?;
     let mut chain = Chain {
         anchor: anchor.cloned(),
         ..Chain::default()
     };
     loop {
-        let rows = fetch_all!(
-            tx.exec(),
-            ReadRow,
-            "SELECT seq, at, connection, action, source_key, target_id, payload_digest, \
-             prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-            chain.last_seq.unwrap_or(i64::MIN),
-            PAGE
-        )?;
+        let rows = read_rows(tx.exec(), chain.last_seq.unwrap_or(i64::MIN)).await?;
         let done = (rows.len() as i64) < PAGE;
         for ReadRow(r) in &rows {
             let b = match r {
@@ -159,6 +149,52 @@ async fn walk(tx: &mut DbTx, anchor: Option<&Anchor>) -> Result<Verdict, StoreEr
             detail: u.detail("the chain head's"),
         }),
     })
+}
+
+// The verifier's reads are never prepared statements kept on the connection: the
+// tampering it must name includes a column retyped after the pool prepared its SELECT,
+// and PostgreSQL refuses to run such a cached plan ("cached plan must not change result
+// type") instead of handing back the rows.
+const HEAD_SQL: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+const ROWS_SQL: &str = "SELECT seq, at, connection, action, source_key, target_id, \
+     payload_digest, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
+
+async fn read_head(exec: Exec<'_>) -> Result<Option<ReadHead>, sqlx::Error> {
+    match exec {
+        Exec::Sqlite(c) => {
+            sqlx::query_as(HEAD_SQL)
+                .persistent(false)
+                .fetch_optional(&mut *c)
+                .await
+        }
+        Exec::Postgres(c) => {
+            sqlx::query_as(HEAD_SQL)
+                .persistent(false)
+                .fetch_optional(&mut *c)
+                .await
+        }
+    }
+}
+
+async fn read_rows(exec: Exec<'_>, after: i64) -> Result<Vec<ReadRow>, sqlx::Error> {
+    match exec {
+        Exec::Sqlite(c) => {
+            sqlx::query_as(ROWS_SQL)
+                .bind(after)
+                .bind(PAGE)
+                .persistent(false)
+                .fetch_all(&mut *c)
+                .await
+        }
+        Exec::Postgres(c) => {
+            sqlx::query_as(ROWS_SQL)
+                .bind(after)
+                .bind(PAGE)
+                .persistent(false)
+                .fetch_all(&mut *c)
+                .await
+        }
+    }
 }
 
 /// The walk's state: the last row accepted.

@@ -1,7 +1,7 @@
 //! Conversion to the base currency.
 //!
 //! Direction: a rate is **units of the foreign currency per one unit of the base
-//! currency**, as Xero states an invoice's `CurrencyRate` and as
+//! currency**, as accounting systems state an invoice's currency rate and as
 //! [`ledgerbridge_sdk::model::CurrencyRates`] holds them. So
 //! `base = amount / rate`: with USD as base and EUR at 0.92, EUR 92.00 is USD 100.00.
 //!

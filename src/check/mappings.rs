@@ -5,11 +5,9 @@
 //! connector's capabilities, which a client built without calling the vendor knows.
 
 use super::{CheckProblem, Location};
-use crate::config::{Config, ConnectorKind, PairConfig};
+use crate::config::{Config, PairConfig};
 use ledgerbridge_mapping::{MappingSet, SourceSchema};
-use ledgerbridge_sdk::CrmSource;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Every problem in the mapping files of one pair, found without network access.
 pub fn check_pair(config: &Config, pair: &PairConfig, dir: &Path) -> Vec<CheckProblem> {
@@ -39,16 +37,10 @@ pub fn check_pair(config: &Config, pair: &PairConfig, dir: &Path) -> Vec<CheckPr
 /// The fields the pair's source connector declares, from its capabilities.
 fn source_schema(config: &Config, pair: &PairConfig) -> Option<SourceSchema> {
     let conn = config.connections.get(&pair.source)?;
-    match conn.kind {
-        ConnectorKind::Hubspot => {
-            let cfg = ledgerbridge_hubspot::HubSpotConfig::default();
-            // no call is made: the token is never used by `check`
-            let tokens = Arc::new(ledgerbridge_sdk::auth::StaticToken::new("check"));
-            let client = ledgerbridge_hubspot::HubSpotClient::new(cfg, tokens).ok()?;
-            let source = ledgerbridge_hubspot::HubSpotSource::new(Arc::new(client));
-            let caps = source.capabilities();
-            Some(SourceSchema::new(caps.vendor, caps.fields.clone()))
-        }
-        ConnectorKind::Xero => None,
+    let connector = conn.connector();
+    if !connector.roles().source {
+        return None;
     }
+    let caps = connector.capabilities();
+    Some(SourceSchema::new(caps.vendor, caps.fields.clone()))
 }

@@ -10,9 +10,15 @@
 //!    each problem located by its key path;
 //! 4. mappings — the folder must exist, and the mapping engine checks every file in it
 //!    ([`mappings`]).
+//!
+//! A connection's vendor keys are read by its connector in pass 3 (they pass serde's
+//! structure check as a free-form table), so a key its kind does not know, one it
+//! requires and one with a bad value are each reported at their line too.
+//! [`online`] is `check --online`: the connectors' probes.
 
 mod locate;
 mod mappings;
+pub mod online;
 
 pub use mappings::check_pair;
 

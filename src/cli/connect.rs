@@ -2,7 +2,7 @@
 //!
 //! Authorization code with PKCE and a `state` check (the SDK's building blocks), the
 //! redirect received on a loopback listener or pasted by the admin (`--paste`, for
-//! servers without a browser), the vendor's post-connect step (Xero: tenant), and the
+//! servers without a browser), the connector's post-connect step (an organisation), and the
 //! tokens sealed into the vault. Tokens are never printed; the authorization URL is (it
 //! carries only the public `state` and PKCE challenge).
 //!
@@ -28,8 +28,9 @@ use crate::vault::{self, KeyMode, prompt};
     long_about = "Authorize an `auth = \"oauth\"` connection: prints the vendor's consent URL \
 (authorization code with PKCE), receives the redirect on a loopback port (`redirect_port`, \
 default 8765) and stores the tokens encrypted in the vault. On a server without a browser use \
---paste: open the URL anywhere, then paste the address the browser was sent to. Xero: the \
-organisation is `tenant_id`, else the only one granted, else you are asked."
+--paste: open the URL anywhere, then paste the address the browser was sent to. A connector \
+that needs a choice after the consent (an organisation among several granted) takes it from \
+its config key, else the only one granted, else asks you; every sync then uses that choice."
 )]
 pub struct ConnectArgs {
     /// Connection name from the config ([connections.<name>])
@@ -85,7 +86,7 @@ async fn connect(
     // the key before the consent: a key problem found after approving wastes the code
     let (sealer, key_source) = vault::key::sealer(config, KeyMode::CreateIfMissing)?;
     let store = vault::DbVault::new(db.clone(), sealer)
-        .with_refresh_lifetime(vault::vendor_oauth(conn).refresh_lifetime);
+        .with_refresh_lifetime(vault::vendor_oauth(name, conn)?.refresh_lifetime);
     let hook = vault::post_connect_hook(config, name, prompt::terminal_attached())?;
 
     let pending = flow.authorize();
@@ -119,12 +120,22 @@ async fn connect(
             .await?
     };
     let tokens = finish_connect(flow, pending, &callback, &*hook, &store, name).await?;
-    println!("{}", summary(name, &tokens, &key_source, &store.key_id()));
+    let grant = conn.connector().describe_grant(&tokens.extra);
+    println!(
+        "{}",
+        summary(name, &tokens, &key_source, &store.key_id(), grant)
+    );
     Ok(())
 }
 
 /// What was stored, without a secret in it.
-fn summary(name: &str, tokens: &TokenSet, key: &vault::KeySource, key_id: &str) -> String {
+fn summary(
+    name: &str,
+    tokens: &TokenSet,
+    key: &vault::KeySource,
+    key_id: &str,
+    grant: Option<String>,
+) -> String {
     let mut s =
         format!("connected {name}: tokens stored encrypted in the vault ({key}, key id {key_id})");
     if let Some(at) = tokens.expires_at {
@@ -133,13 +144,8 @@ fn summary(name: &str, tokens: &TokenSet, key: &vault::KeySource, key_id: &str) 
     if tokens.refresh_token.is_none() {
         s.push_str("; no refresh token was granted (add the vendor's offline scope), so connect again when it expires");
     }
-    if let Some(t) = tokens.extra.get(vault::xero::TENANT_ID) {
-        let tname = tokens
-            .extra
-            .get(vault::xero::TENANT_NAME)
-            .map(String::as_str)
-            .unwrap_or("");
-        s.push_str(&format!("; organisation {tname} ({t})"));
+    if let Some(g) = grant {
+        s.push_str(&format!("; {g}"));
     }
     s
 }

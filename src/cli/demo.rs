@@ -1,6 +1,6 @@
 //! `ledgerbridge demo [--deals N] [--json]`: the whole product on one machine.
 //!
-//! Starts the HubSpot and Xero simulators on loopback (rate limits on, time scaled),
+//! Starts the demo pair's two simulators on loopback (rate limits on, time scaled),
 //! writes a config and the shipped mappings into a temporary folder, and runs a full
 //! sync through the real queue on a SQLite file there.
 
@@ -10,39 +10,14 @@ use clap::Args;
 use ledgerbridge_sdk::sim::SimOptions;
 use std::process::ExitCode;
 
-/// Simulated time runs this many times faster than real time: Xero's 60 calls a
-/// minute become 60 a second, so the demo is quick and still rate-limited.
+/// Simulated time runs this many times faster than real time: a limit of 60 calls a
+/// minute becomes 60 a second, so the demo is quick and still rate-limited.
 const RATE_SCALE: f64 = 60.0;
 const TOKEN: &str = "demo-token";
 
-/// The shipped HubSpot → Xero mappings, built into the binary so the demo runs
-/// from any folder.
-const MAPPINGS: &[(&str, &str)] = &[
-    (
-        "company-customer.toml",
-        include_str!("../../mappings/hubspot-xero/company-customer.toml"),
-    ),
-    (
-        "contact-customer.toml",
-        include_str!("../../mappings/hubspot-xero/contact-customer.toml"),
-    ),
-    (
-        "deal-invoice.toml",
-        include_str!("../../mappings/hubspot-xero/deal-invoice.toml"),
-    ),
-    (
-        "interaction-note.toml",
-        include_str!("../../mappings/hubspot-xero/interaction-note.toml"),
-    ),
-    (
-        "payment.toml",
-        include_str!("../../mappings/hubspot-xero/payment.toml"),
-    ),
-];
-
 #[derive(Debug, Args)]
 #[command(
-    long_about = "Start the HubSpot and Xero simulators on loopback with their rate limits \
+    long_about = "Start the demo pair's CRM and accounting simulators on loopback with their rate limits \
 on and time scaled 60 times, seed them, and run a full sync through the real job queue on a \
 SQLite file in a temporary folder; print the sync summary. Exit 0 when every record synced."
 )]
@@ -76,12 +51,23 @@ async fn demo(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode, crate::Error> {
         deals: args.deals as usize,
         ..Default::default()
     };
-    let (hubspot, _h) = ledgerbridge_hubspot::sim::spawn("127.0.0.1:0", opts.clone()).await?;
-    let (xero, _x) = ledgerbridge_xero::sim::spawn("127.0.0.1:0", opts).await?;
+    let demo = &crate::connectors::DEMO;
+    let start = |kind: &str| -> Result<_, crate::Error> {
+        let c =
+            crate::connectors::find(kind).ok_or(format!("no connector `{kind}` in this build"))?;
+        let sim = c
+            .simulator()
+            .ok_or(format!("the {} connector has no simulator", c.label()))?;
+        Ok((c, sim))
+    };
+    let (source_connector, source_sim) = start(demo.source)?;
+    let (target_connector, target_sim) = start(demo.target)?;
+    let source = (source_sim.spawn)("127.0.0.1:0".into(), opts.clone()).await?;
+    let target = (target_sim.spawn)("127.0.0.1:0".into(), opts).await?;
     let dir = tempfile_dir()?;
-    let maps = dir.join("mappings").join("hubspot-xero");
+    let maps = dir.join("mappings").join(demo.mappings);
     std::fs::create_dir_all(&maps)?;
-    for (name, text) in MAPPINGS {
+    for (name, text) in demo.files {
         std::fs::write(maps.join(name), text)?;
     }
     let config_path = dir.join("ledgerbridge.toml");
@@ -93,14 +79,14 @@ async fn demo(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode, crate::Error> {
 url = "sqlite://demo.db"
 
 [connections.crm]
-kind = "hubspot"
-base_url = "{hubspot}"
+kind = "{source_kind}"
+base_url = "{source_url}"
 access_token = "{TOKEN}"
 rate_scale = {RATE_SCALE:.1}
 
 [connections.books]
-kind = "xero"
-base_url = "{xero}"
+kind = "{target_kind}"
+base_url = "{target_url}"
 access_token = "{TOKEN}"
 rate_scale = {RATE_SCALE:.1}
 
@@ -108,7 +94,7 @@ rate_scale = {RATE_SCALE:.1}
 name = "main"
 source = "crm"
 target = "books"
-mappings = "mappings/hubspot-xero"
+mappings = "mappings/{mappings}"
 start_date = "2025-01-01"
 
 [worker]
@@ -116,8 +102,11 @@ concurrency = 4
 heartbeat_secs = 1
 poll_interval_ms = 50
 "#,
-            hubspot = hubspot.base_url,
-            xero = xero.base_url,
+            source_kind = demo.source,
+            source_url = source.base_url,
+            target_kind = demo.target,
+            target_url = target.base_url,
+            mappings = demo.mappings,
         ),
     )?;
     let config = crate::config::load(Some(&config_path))?;
@@ -125,11 +114,15 @@ poll_interval_ms = 50
     crate::logging::init_with_default(config.log.format, "warn");
     if !args.json {
         println!(
-            "ledgerbridge demo: HubSpot simulator {} ({} deals), Xero simulator {}",
-            hubspot.base_url, args.deals, xero.base_url
+            "ledgerbridge demo: {} simulator {} ({} deals), {} simulator {}",
+            source_connector.label(),
+            source.base_url,
+            args.deals,
+            target_connector.label(),
+            target.base_url
         );
         println!(
-            "rate limits on, time scaled {RATE_SCALE}x (Xero's 60 calls/min run as 60/s); \
+            "rate limits on, time scaled {RATE_SCALE}x (60 calls/min run as 60/s); \
              SQLite queue in {}",
             dir.display()
         );

@@ -12,6 +12,7 @@ mod audit;
 mod budget;
 mod check;
 mod connect;
+mod connectors;
 mod demo;
 mod jobs;
 mod reconcile;
@@ -83,8 +84,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Run the bundled simulators and a full sync end to end
     Demo(demo::DemoArgs),
-    /// Run a vendor simulator (HubSpot, Xero) on loopback
+    /// Run a connector's simulator on loopback
     Sim(sim::SimArgs),
+    /// List the connectors compiled into this build and what each can do
+    Connectors(connectors::ConnectorsArgs),
     /// Compare CRM, links and the finance system; report discrepancies
     Reconcile(reconcile::ReconcileArgs),
     /// Budget vs actuals from the finance system and the CRM pipeline
@@ -133,6 +136,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(a) => serve::run(&ctx, a).await,
         Command::Demo(a) => demo::run(&ctx, a).await,
         Command::Sim(a) => sim::run(&ctx, a).await,
+        Command::Connectors(a) => connectors::run(&ctx, a).await,
         Command::Reconcile(a) => reconcile::run(&ctx, a).await,
         Command::Budget(a) => budget::run(&ctx, a).await,
         Command::Jobs(a) => jobs::run(&ctx, a).await,

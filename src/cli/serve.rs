@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 #[command(
-    long_about = "Serve vendor webhooks on [server] listen: POST /webhooks/hubspot, \
-/webhooks/xero (the connection of that kind whose secret verifies) or /webhooks/CONNECTION. \
+    long_about = "Serve vendor webhooks on [server] listen: POST /webhooks/KIND (the \
+connection of that kind whose secret verifies; kinds: `ledgerbridge connectors`) or /webhooks/CONNECTION. \
 Each delivery is signature-checked, stored durably in the webhook inbox (de-duplicated by \
 event id) with its targeted-pull job enqueued in the same transaction, and only then \
 answered 200. Also GET /healthz, GET /readyz and GET /metrics (Prometheus; needs \
@@ -43,7 +43,7 @@ pub async fn run(ctx: &Ctx, args: ServeArgs) -> ExitCode {
     let receivers = server.receiver_names();
     if receivers.is_empty() {
         tracing::warn!(
-            "no connection has a webhook secret (HubSpot webhook_secret, Xero webhook_key): \
+            "no connection has a webhook secret (its connector's webhook key: `ledgerbridge connectors`): \
              every webhook will be refused"
         );
     }

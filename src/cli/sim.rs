@@ -1,15 +1,21 @@
-//! `ledgerbridge sim <vendor>`: a vendor simulator on loopback, speaking the vendor's wire
-//! format, limits and errors so the connector under test cannot tell it from the vendor.
+//! `ledgerbridge sim <kind>`: a connector's simulator on loopback. Every simulator speaks
+//! its vendor's wire format and takes the same options (token, rate limits and their time
+//! scale, faults, signed webhooks), so tests and the demo can drive any of them alike.
 
 use super::Ctx;
 use clap::{Args, ValueEnum};
+use clap::builder::PossibleValuesParser;
 use ledgerbridge_sdk::sim::SimOptions;
 use std::process::ExitCode;
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Vendor {
-    Hubspot,
-    Xero,
+/// The kinds whose connector brings a simulator.
+fn simulated_kinds() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::connectors::CONNECTORS
+            .iter()
+            .filter(|c| c.simulator().is_some())
+            .map(|c| c.kind()),
+    )
 }
 
 /// `on` or `off`.
@@ -26,10 +32,11 @@ limits, error bodies, rate limits, OAuth, signed webhooks and fault injection, o
 GET /_sim/stats and /_sim/export need no auth."
 )]
 pub struct SimArgs {
-    /// Which vendor
-    #[arg(value_enum)]
-    pub vendor: Vendor,
-    /// Listen address [default: HubSpot 127.0.0.1:9101, Xero 127.0.0.1:9102]
+    /// Which connector's simulator (`ledgerbridge connectors` lists them)
+    #[arg(value_parser = simulated_kinds(), value_name = "KIND")]
+    pub vendor: String,
+    /// Listen address [default: the connector's own port, 127.0.0.1:9101 upwards; see
+    /// `ledgerbridge connectors`]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
     /// CRMs: seed this many deals (plus companies, contacts, line items…)
@@ -108,34 +115,33 @@ pub async fn run(ctx: &Ctx, args: SimArgs) -> ExitCode {
             return super::invalid();
         }
     };
-    let (listen, result) = match args.vendor {
-        Vendor::Hubspot => {
-            let listen = args
-                .listen
-                .clone()
-                .unwrap_or_else(|| "127.0.0.1:9101".into());
-            eprintln!(
-                "HubSpot simulator on http://{listen} ({} deals, seed {})",
-                opts.deals, opts.seed
-            );
-            let r = ledgerbridge_hubspot::sim::run(&listen, opts).await;
-            (listen, r)
-        }
-        Vendor::Xero => {
-            if args.deals.is_some() {
-                eprintln!(
-                    "note: --deals seeds CRM simulators; the Xero simulator starts with its demo organisation"
-                );
-            }
-            let listen = args
-                .listen
-                .clone()
-                .unwrap_or_else(|| "127.0.0.1:9102".into());
-            eprintln!("Xero simulator on http://{listen}");
-            let r = ledgerbridge_xero::sim::run(&listen, opts).await;
-            (listen, r)
-        }
+    let Some((connector, sim)) =
+        crate::connectors::find(&args.vendor).and_then(|c| c.simulator().map(|s| (c, s)))
+    else {
+        eprintln!("error: no simulator for `{}`", args.vendor);
+        return ExitCode::from(2);
     };
+    if args.deals.is_some() && !sim.seeds_deals {
+        eprintln!(
+            "note: --deals seeds CRM simulators; the {} simulator starts with its demo organisation",
+            connector.label()
+        );
+    }
+    let listen = args
+        .listen
+        .clone()
+        .unwrap_or_else(|| sim.default_listen.to_string());
+    if sim.seeds_deals {
+        eprintln!(
+            "{} simulator on http://{listen} ({} deals, seed {})",
+            connector.label(),
+            opts.deals,
+            opts.seed
+        );
+    } else {
+        eprintln!("{} simulator on http://{listen}", connector.label());
+    }
+    let result = (sim.run)(listen.clone(), opts).await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

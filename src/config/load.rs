@@ -89,6 +89,7 @@ pub fn load_from_str(text: Option<&str>, file: Option<&Path>) -> Result<Config, 
         })
         .unwrap_or_else(|| PathBuf::from("."));
     expand_env(&mut config);
+    config.apply_connector_defaults();
     Ok(config)
 }
 
@@ -115,11 +116,21 @@ fn expand_env(c: &mut Config) {
     for conn in c.connections.values_mut() {
         opt(&mut conn.base_url);
         opt(&mut conn.client_id);
-        opt(&mut conn.auth_url);
-        opt(&mut conn.token_url);
-        opt(&mut conn.login_url);
-        opt(&mut conn.identity_url);
-        opt(&mut conn.tenant_id);
+        // vendor keys: plain strings expand here, secrets when their connector reads them
+        let secrets: Vec<&str> = conn
+            .connector()
+            .vendor_keys()
+            .iter()
+            .filter(|k| k.secret)
+            .map(|k| k.name)
+            .collect();
+        for (key, v) in conn.vendor.iter_mut() {
+            if let serde_json::Value::String(s) = v
+                && !secrets.contains(&key.as_str())
+            {
+                one(s)
+            }
+        }
     }
     for p in &mut c.pairs {
         opt(&mut p.fallback_customer);

@@ -1,17 +1,19 @@
 //! The configuration contract (`ledgerbridge.toml`).
 //!
 //! Key names here are a contract other tools and existing config files rely on; every struct
-//! denies unknown keys so a typo is an error, never a silently ignored setting.
+//! denies unknown keys (a connection's vendor keys are denied by its connector's config
+//! type) so a typo is an error, never a silently ignored setting.
 //! `config.example.toml` documents every key with its default — keep the two in step
 //! (a test loads the example and `check`s it).
 
 mod load;
-mod secret;
 pub mod validate;
 
+pub use ledgerbridge_sdk::connector::Secret;
 pub use load::{LoadError, default_path, load, load_from_str};
-pub use secret::Secret;
 
+use ledgerbridge_sdk::Connector;
+use ledgerbridge_sdk::connector::{ConnectionSpec, VendorKeys};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -80,27 +82,72 @@ fn default_database_url() -> String {
     "sqlite://ledgerbridge.db".into()
 }
 
-/// Which system a connection talks to. Adding a vendor adds a variant here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConnectorKind {
-    Hubspot,
-    Xero,
-}
+/// Which system a connection talks to: a connector compiled into this build
+/// ([`crate::connectors`]). An unknown `kind` is an error at its line that lists the
+/// compiled-in ones.
+#[derive(Clone, Copy)]
+pub struct ConnectorKind(&'static dyn Connector);
 
 impl ConnectorKind {
+    /// The kind of a compiled-in connector.
+    pub fn of(kind: &str) -> Option<ConnectorKind> {
+        crate::connectors::find(kind).map(ConnectorKind)
+    }
+    /// Its descriptor: everything vendor-specific is asked of it.
+    pub fn connector(self) -> &'static dyn Connector {
+        self.0
+    }
     /// CRMs are sources; accounting systems are targets.
     pub fn is_crm(self) -> bool {
-        matches!(self, ConnectorKind::Hubspot)
+        self.0.roles().source
     }
     pub fn is_finance(self) -> bool {
-        matches!(self, ConnectorKind::Xero)
+        self.0.roles().target
     }
     pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectorKind::Hubspot => "hubspot",
-            ConnectorKind::Xero => "xero",
-        }
+        self.0.kind()
+    }
+}
+
+impl PartialEq for ConnectorKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for ConnectorKind {}
+impl std::hash::Hash for ConnectorKind {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+impl std::fmt::Debug for ConnectorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl std::fmt::Display for ConnectorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl serde::Serialize for ConnectorKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for ConnectorKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let kind = String::deserialize(d)?;
+        static KINDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+        ConnectorKind::of(&kind).ok_or_else(|| {
+            let known = KINDS.get_or_init(|| {
+                crate::connectors::CONNECTORS
+                    .iter()
+                    .map(|c| c.kind())
+                    .collect()
+            });
+            serde::de::Error::unknown_variant(&kind, known)
+        })
     }
 }
 
@@ -114,13 +161,15 @@ pub enum AuthMode {
     Oauth,
 }
 
-/// One `[connections.<name>]` table. The keys are a union over vendors; `check` says which
-/// ones a kind needs, so one flat struct keeps the file format simple for admins.
+/// One `[connections.<name>]` table: the keys every connection shares, read here, and
+/// the rest ([`ConnectionConfig::vendor`]) for the connector's own config type, which
+/// `check` reads in a second pass (unknown, missing and invalid vendor keys are reported
+/// at their line; serde's `flatten` cannot deny unknown keys itself).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConnectionConfig {
     pub kind: ConnectorKind,
     /// API root; override to point at a simulator. Default: the vendor's production URL.
+    /// Always wins over a connector's own choice of host.
     pub base_url: Option<String>,
     #[serde(default)]
     pub auth: AuthMode,
@@ -132,18 +181,6 @@ pub struct ConnectionConfig {
     #[serde(default)]
     pub scopes: Vec<String>,
     pub redirect_port: Option<u16>,
-    /// OAuth endpoint overrides (HubSpot style).
-    pub auth_url: Option<String>,
-    pub token_url: Option<String>,
-    /// OAuth endpoint overrides (Xero style: login = authorize, identity = token).
-    pub login_url: Option<String>,
-    pub identity_url: Option<String>,
-    /// Xero organisation; empty = the first one `/connections` returns.
-    pub tenant_id: Option<String>,
-    /// HubSpot: the app's client secret, used to verify webhook signatures.
-    pub webhook_secret: Option<Secret>,
-    /// Xero: the webhook signing key.
-    pub webhook_key: Option<Secret>,
     /// CRM: currency of deals that carry none.
     #[serde(default = "default_currency")]
     pub default_currency: String,
@@ -151,8 +188,58 @@ pub struct ConnectionConfig {
     /// times shorter. 1.0 for real vendors.
     #[serde(default = "default_rate_scale")]
     pub rate_scale: f64,
+    /// Fraction of the vendor's daily budget left to the organisation's other
+    /// integrations (0..1).
+    #[serde(default = "default_reserve")]
+    pub reserve: f64,
+    /// The vendor-specific keys (`tenant_id`, `webhook_secret`, …), as written.
+    #[serde(flatten)]
+    pub vendor: VendorKeys,
 }
 
+impl ConnectionConfig {
+    /// The connection as its connector sees it; `granted`: what `connect` stored with the
+    /// tokens (see [`crate::vault::stored_extra`]).
+    pub fn spec<'a>(
+        &'a self,
+        name: &'a str,
+        granted: &'a BTreeMap<String, String>,
+    ) -> ConnectionSpec<'a> {
+        ConnectionSpec {
+            name,
+            base_url: self.base_url.as_deref(),
+            rate_scale: self.rate_scale,
+            reserve: self.reserve,
+            scopes: &self.scopes,
+            oauth: self.auth == AuthMode::Oauth,
+            keys: &self.vendor,
+            granted,
+        }
+    }
+
+    pub fn connector(&self) -> &'static dyn Connector {
+        self.kind.connector()
+    }
+}
+
+/// The keys every connection table shares, in [`ConnectionConfig`]'s order.
+pub const CONNECTION_KEYS: &[&str] = &[
+    "kind",
+    "base_url",
+    "auth",
+    "access_token",
+    "client_id",
+    "client_secret",
+    "scopes",
+    "redirect_port",
+    "default_currency",
+    "rate_scale",
+    "reserve",
+];
+
+fn default_reserve() -> f64 {
+    0.2
+}
 fn default_currency() -> String {
     "USD".into()
 }
@@ -221,22 +308,39 @@ pub struct PairConfig {
     pub invoice_status: InvoiceStatus,
     /// Customer name used for deals with neither company nor contact.
     pub fallback_customer: Option<String>,
-    /// Account code payments are recorded against.
-    #[serde(default = "default_bank_account")]
+    /// Account payments are recorded against, as written; [`PairConfig::bank_account`]
+    /// holds it with the target connector's default applied.
+    #[serde(default, rename = "bank_account")]
+    pub bank_account_key: Option<String>,
+    /// The account payments are recorded against: `bank_account`, else the target
+    /// connector's default deposit account (empty when it has none).
+    #[serde(skip)]
     pub bank_account: String,
     /// CRM property that receives the budget status (on track / at risk / over).
     pub budget_status_property: Option<String>,
-    #[serde(default)]
+    /// `[pairs.writeback]` as written; [`PairConfig::writeback`] holds every name with
+    /// the source connector's naming rule applied.
+    #[serde(default, rename = "writeback")]
+    pub writeback_keys: WritebackKeys,
+    #[serde(skip)]
     pub writeback: WritebackConfig,
 }
 
-fn default_bank_account() -> String {
-    "090".into()
+/// `[pairs.writeback]` as written: every key optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WritebackKeys {
+    pub deal_invoice_number: Option<String>,
+    pub deal_invoice_status: Option<String>,
+    pub deal_amount_paid: Option<String>,
+    pub deal_amount_outstanding: Option<String>,
+    pub deal_paid_date: Option<String>,
+    pub company_outstanding: Option<String>,
+    pub company_overdue: Option<String>,
 }
 
-/// CRM property names that finance status is written back to (`[pairs.writeback]`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// CRM property names that finance status is written back to.
+#[derive(Debug, Clone)]
 pub struct WritebackConfig {
     pub deal_invoice_number: String,
     pub deal_invoice_status: String,
@@ -247,16 +351,55 @@ pub struct WritebackConfig {
     pub company_overdue: String,
 }
 
-impl Default for WritebackConfig {
-    fn default() -> Self {
+impl WritebackConfig {
+    /// The names written, else the source's naming rule applied to each stem.
+    pub fn resolve(keys: &WritebackKeys, name: &dyn Fn(&str) -> String) -> Self {
+        let pick = |k: &Option<String>, stem: &str| k.clone().unwrap_or_else(|| name(stem));
         Self {
-            deal_invoice_number: "ledgerbridge_invoice_number".into(),
-            deal_invoice_status: "ledgerbridge_invoice_status".into(),
-            deal_amount_paid: "ledgerbridge_amount_paid".into(),
-            deal_amount_outstanding: "ledgerbridge_amount_outstanding".into(),
-            deal_paid_date: "ledgerbridge_paid_date".into(),
-            company_outstanding: "ledgerbridge_outstanding".into(),
-            company_overdue: "ledgerbridge_overdue".into(),
+            deal_invoice_number: pick(&keys.deal_invoice_number, "invoice_number"),
+            deal_invoice_status: pick(&keys.deal_invoice_status, "invoice_status"),
+            deal_amount_paid: pick(&keys.deal_amount_paid, "amount_paid"),
+            deal_amount_outstanding: pick(&keys.deal_amount_outstanding, "amount_outstanding"),
+            deal_paid_date: pick(&keys.deal_paid_date, "paid_date"),
+            company_outstanding: pick(&keys.company_outstanding, "outstanding"),
+            company_overdue: pick(&keys.company_overdue, "overdue"),
+        }
+    }
+}
+
+impl Default for WritebackConfig {
+    /// The SDK's default naming rule (`ledgerbridge_<stem>`).
+    fn default() -> Self {
+        Self::resolve(&WritebackKeys::default(), &|stem| {
+            format!("ledgerbridge_{stem}")
+        })
+    }
+}
+
+impl Config {
+    /// Fills the pair settings whose defaults are a connector's own words: the target's
+    /// deposit account, the source's write-back property names.
+    pub(crate) fn apply_connector_defaults(&mut self) {
+        for p in &mut self.pairs {
+            let target = self.connections.get(&p.target).map(|c| c.connector());
+            let source = self.connections.get(&p.source).map(|c| c.connector());
+            p.bank_account = p
+                .bank_account_key
+                .clone()
+                .or_else(|| {
+                    target
+                        .and_then(|t| t.pair_defaults().deposit_account)
+                        .map(str::to_string)
+                })
+                .unwrap_or_default();
+            p.writeback = match source {
+                Some(s) => {
+                    WritebackConfig::resolve(&p.writeback_keys, &|stem| s.writeback_property(stem))
+                }
+                None => WritebackConfig::resolve(&p.writeback_keys, &|stem| {
+                    format!("ledgerbridge_{stem}")
+                }),
+            };
         }
     }
 }

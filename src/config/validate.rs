@@ -200,11 +200,25 @@ pub fn validate(c: &Config) -> Vec<Problem> {
                 format!("invalid start_date `{d}`: expected YYYY-MM-DD"),
             );
         }
-        if p.bank_account.trim().is_empty() {
-            push(
+        match &p.bank_account_key {
+            Some(b) if b.trim().is_empty() => push(
                 path!["pairs", i, "bank_account"],
                 "bank_account is empty".into(),
-            );
+            ),
+            None if p.bank_account.is_empty() => {
+                if let Some(t) = c.connections.get(&p.target) {
+                    push(
+                        path!["pairs", i],
+                        format!(
+                            "pair `{}` needs `bank_account`: the {} connector has no default \
+                             account to record payments against",
+                            p.name,
+                            t.kind.as_str()
+                        ),
+                    );
+                }
+            }
+            _ => {}
         }
     }
 
@@ -283,18 +297,49 @@ fn validate_connection(
     push: &mut impl FnMut(Vec<Seg>, String),
 ) {
     let at = |k: &str| path!["connections", name, k];
-    for (key, val) in [
-        ("base_url", &conn.base_url),
-        ("auth_url", &conn.auth_url),
-        ("token_url", &conn.token_url),
-        ("login_url", &conn.login_url),
-        ("identity_url", &conn.identity_url),
-    ] {
-        if let Some(v) = val
-            && let Err(m) = check_http_url(v)
-        {
-            push(at(key), m);
+    if let Some(v) = &conn.base_url
+        && let Err(m) = check_http_url(v)
+    {
+        push(at("base_url"), m);
+    }
+    // the second pass: the connector reads its own keys into its own config type
+    let granted = std::collections::BTreeMap::new();
+    let connector = conn.connector();
+    for p in connector.check_keys(&conn.spec(name, &granted)) {
+        match p.key {
+            Some(k) if p.unknown => {
+                // the same words serde uses for every other table, with both lists
+                let known: Vec<String> = super::CONNECTION_KEYS
+                    .iter()
+                    .copied()
+                    .chain(connector.vendor_keys().iter().map(|k| k.name))
+                    .map(|k| format!("`{k}`"))
+                    .collect();
+                push(
+                    at(&k),
+                    format!(
+                        "unknown key `{k}`, expected one of {} (a {} connection does not know it)",
+                        known.join(", "),
+                        connector.kind()
+                    ),
+                )
+            }
+            Some(k) => push(at(&k), p.message),
+            None => push(
+                path!["connections", name],
+                format!("connection `{name}`: {}", p.message),
+            ),
         }
+    }
+    if !conn.reserve.is_finite() || !(0.0..1.0).contains(&conn.reserve) {
+        push(
+            at("reserve"),
+            format!(
+                "reserve is the fraction of the vendor's daily budget left to other \
+                 integrations: a number from 0 up to (not including) 1, got {}",
+                conn.reserve
+            ),
+        );
     }
     let need = |push: &mut dyn FnMut(Vec<Seg>, String),
                 key: &str,
@@ -343,14 +388,6 @@ fn validate_connection(
                 "auth = \"oauth\"",
             );
         }
-    }
-    if let Some(v) = conn.tenant_id.as_deref()
-        && let Some(var) = v.strip_prefix("env:")
-    {
-        push(
-            at("tenant_id"),
-            format!("environment variable {var} is not set"),
-        );
     }
     let cur = &conn.default_currency;
     if cur.len() != 3 || !cur.chars().all(|ch| ch.is_ascii_uppercase()) {

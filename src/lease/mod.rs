@@ -1,5 +1,5 @@
 //! Fleet leases: one worker process at a time calls a given target tenant, so
-//! the vendor's rate limit (Xero: 60/min, 5 concurrent per tenant) holds across any
+//! the vendor's rate limit (say 60 a minute, 5 at once per tenant) holds across any
 //! number of `ledgerbridge worker` processes on one PostgreSQL database — each process
 //! paces its own calls with the SDK's limiters, and the lease makes sure only one process
 //! is calling.

@@ -65,7 +65,7 @@ pub struct WebhookJob {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WriteBackJob {
     pub pair: String,
-    /// The finance record whose status changed (e.g. a Xero InvoiceID); empty for a
+    /// The finance record whose status changed (the target's invoice id); empty for a
     /// run's closing write-back.
     #[serde(default)]
     pub target_id: String,

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 pub(crate) enum DeliveryOutcome {
     /// Verified and stored (possibly all duplicates).
     Accepted,
-    /// Xero intent-to-receive, or a verified delivery without events.
+    /// An intent-to-receive check, or a verified delivery without events.
     Handshake,
     BadSignature,
     Stale,

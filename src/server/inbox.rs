@@ -1,7 +1,7 @@
 //! Verified events → `webhook_inbox` rows and `webhook` jobs, in the caller's transaction.
 //!
 //! - Each event is keyed by the vendor's event id, or `sha256:<hex of the event JSON>`
-//!   where the vendor has none (Xero). The insert is `ON CONFLICT DO NOTHING … RETURNING`,
+//!   where the vendor has none. The insert is `ON CONFLICT DO NOTHING … RETURNING`,
 //!   so the statement itself says which events are new: a replayed delivery inserts
 //!   nothing and enqueues nothing.
 //! - New events about objects we sync are grouped **per object**: one `Job::Webhook`

@@ -9,7 +9,7 @@
 //!
 //! Routes (see [`Server::router`]):
 //! - `POST /webhooks/{name}`: `name` is a connection name (that connection only) or a
-//!   connector kind (`hubspot`, `xero`: the connection of that kind whose secret verifies
+//!   connector kind (see `ledgerbridge connectors`: the connection of that kind whose secret verifies
 //!   the delivery). Bodies over 1 MiB → 413.
 //! - `GET /healthz` (the process answers), `GET /readyz` (database reachable, migrations
 //!   applied, inbox writer running).
@@ -17,7 +17,7 @@
 //!   every admin route.
 //!
 //! Files, one idea each: `receivers` (which connection verifies a delivery), `uri` (the
-//! URI HubSpot signed), `webhook` (the HTTP handler), `inbox` (events → rows and jobs),
+//! URI a vendor signed), `webhook` (the HTTP handler), `inbox` (events → rows and jobs),
 //! `ingest` (group commit: one writer batching concurrent deliveries into one
 //! transaction), `health`, `metrics`, `counters`, `admin_auth`, [`api_stats`] (API calls
 //! recorded by workers for this process to report).
@@ -48,8 +48,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Largest webhook body accepted; larger → 413. HubSpot sends at most 100 small events
-/// per POST and Xero a handful, so 1 MiB is far above any real delivery.
+/// Largest webhook body accepted; larger → 413. CRMs send at most about 100 small events
+/// per POST and accounting systems a handful, so 1 MiB is far above any real delivery.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// Tuning that is not in the config file (benchmarks and tests set it).

@@ -1,14 +1,12 @@
 //! Which connection a delivery is for.
 //!
 //! `/webhooks/{name}`: a connection name selects that connection; a connector kind
-//! (`hubspot`, `xero`) selects every connection of that kind, and the one whose secret
-//! verifies the signature wins — several HubSpot apps or Xero organisations can share
-//! one URL. A name that is both is taken as the connection (it is the narrower choice).
+//! selects every connection of that kind, and the one whose secret verifies the
+//! signature wins — several apps or organisations of one vendor can share one URL. A name
+//! that is both is taken as the connection (it is the narrower choice).
 
 use crate::config::{Config, ConnectorKind};
-use ledgerbridge_hubspot::HubSpotWebhookVerifier;
 use ledgerbridge_sdk::{WebhookBatch, WebhookError, WebhookRequest, WebhookVerifier};
-use ledgerbridge_xero::XeroWebhookVerifier;
 
 /// One connection that can receive webhooks.
 pub(crate) struct Receiver {
@@ -18,27 +16,16 @@ pub(crate) struct Receiver {
 }
 
 impl Receiver {
-    /// Build a receiver from a connection's secret (HubSpot `webhook_secret`, Xero
-    /// `webhook_key`); `None` when the kind has none configured.
+    /// A receiver from a connection's webhook secret (the key its connector names);
+    /// `None` when none is configured or it cannot be used (logged, never its value).
     fn from_connection(name: &str, c: &crate::config::ConnectionConfig) -> Option<Receiver> {
-        let (secret, key_name) = match c.kind {
-            ConnectorKind::Hubspot => (c.webhook_secret.as_ref()?, "webhook_secret"),
-            ConnectorKind::Xero => (c.webhook_key.as_ref()?, "webhook_key"),
-        };
-        let secret = match secret.get() {
-            Ok(s) => s.clone(),
+        let granted = Default::default();
+        let verifier = match c.connector().webhook_verifier(&c.spec(name, &granted)) {
+            Ok(v) => v?,
             Err(why) => {
-                // the reason names the variable, never a value
-                tracing::warn!(
-                    connection = name,
-                    "{key_name}: {why}; its webhooks are refused"
-                );
+                tracing::warn!(connection = name, "{why}; its webhooks are refused");
                 return None;
             }
-        };
-        let verifier: Box<dyn WebhookVerifier> = match c.kind {
-            ConnectorKind::Hubspot => Box::new(HubSpotWebhookVerifier::new(secret)),
-            ConnectorKind::Xero => Box::new(XeroWebhookVerifier::new(secret)),
         };
         Some(Receiver {
             connection: name.to_string(),

@@ -1,4 +1,4 @@
-//! The URI a vendor signed (HubSpot v3 signs method + URI + body + timestamp).
+//! The URI a vendor signed (some signatures cover method + URI + body + timestamp).
 //!
 //! The vendor signs the URL *it* posted to. Behind a reverse proxy that is not what this
 //! process sees, so `[server] public_url` (e.g. `https://lb.example.com`, or with a path
@@ -29,16 +29,16 @@ mod tests {
 
     #[test]
     fn public_url_replaces_scheme_host_and_prefix() {
-        let uri: Uri = "/webhooks/hubspot?x=1".parse().unwrap();
+        let uri: Uri = "/webhooks/crm?x=1".parse().unwrap();
         let mut h = HeaderMap::new();
         h.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(
             signed_uri(None, &h, &uri),
-            "http://127.0.0.1:8080/webhooks/hubspot?x=1"
+            "http://127.0.0.1:8080/webhooks/crm?x=1"
         );
         assert_eq!(
             signed_uri(Some("https://example.com/lb"), &h, &uri),
-            "https://example.com/lb/webhooks/hubspot?x=1"
+            "https://example.com/lb/webhooks/crm?x=1"
         );
     }
 }

@@ -5,9 +5,9 @@
 //! | name is no connection/kind with a secret | 404  | no     |
 //! | body over 1 MiB                        | 413    | no     |
 //! | missing or wrong signature             | 401    | no     |
-//! | stale timestamp (HubSpot, > 5 min)     | 401    | no     |
+//! | stale timestamp (e.g. > 5 min)         | 401    | no     |
 //! | signed, but not the vendor's JSON      | 400    | no     |
-//! | Xero intent-to-receive / no events     | 200, empty body | no |
+//! | intent-to-receive / no events          | 200, empty body | no |
 //! | events (new, replayed or unknown type) | 200, empty body, after the commit | yes |
 //! | database failure                       | 503 (the vendor retries) | no |
 //!
@@ -77,7 +77,7 @@ pub(crate) async fn receive(
         }
     };
     if batch.events.is_empty() {
-        // Xero's intent-to-receive (or an empty delivery): answer at once, store nothing
+        // a vendor's intent-to-receive check (or an empty delivery): answer at once, store nothing
         state.counters.delivery(vendor, DeliveryOutcome::Handshake);
         return StatusCode::OK;
     }

@@ -1,6 +1,6 @@
 //! When a deal goes away — deleted in the CRM, or no longer closed-won — its invoice
 //! is voided (`on_delete = "void"`: an AUTHORISED invoice becomes VOIDED, a DRAFT one
-//! is DELETED, as Xero allows) or flagged for reconciliation (`on_delete = "flag"`,
+//! is DELETED, as accounting systems allow) or flagged for reconciliation (`on_delete = "flag"`,
 //! the default). A paid or part-paid invoice is never voided: it is flagged, since a
 //! credit note is the accountant's call.
 

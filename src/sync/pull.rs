@@ -130,7 +130,7 @@ async fn pull_object(
             .map(Cursor::new)
     };
     // A full listing also tells what is gone: records it no longer returns were
-    // deleted (HubSpot's search, which incremental pulls use, never returns them).
+    // deleted (a CRM's search, which incremental pulls use, may never return them).
     let listing_all = since.is_none();
     let mut seen: HashSet<String> = HashSet::new();
     let mut pages = rt.source.list_changed(object, since.as_ref());

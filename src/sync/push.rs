@@ -257,12 +257,12 @@ impl Ready {
     }
 }
 
-/// The key a write goes to the vendor with (Xero derives its `Idempotency-Key` from
+/// The key a write goes to the vendor with (a vendor may derive its idempotency key from
 /// the batch's keys): our idempotency key for a create, so a create resent after a
 /// crash is replayed, not repeated; for an update, the key together with the target
 /// record. A create that turns into an update on a retry (its customer found by name
 /// meanwhile) is a different request, and a vendor refuses a reused key with a
-/// different request (Xero: 409), which would kill the job for good.
+/// different request (409), which would kill the job for good.
 fn vendor_key(key: &str, target_id: Option<&str>) -> String {
     match target_id {
         None => key.to_string(),
@@ -333,7 +333,7 @@ fn write_pass<'a>(
     Box::pin(async move {
         // Customers are resolved (by name among others) and created under one lock per
         // process: two jobs creating same-named customers at once would both miss the
-        // other's and the second create would be refused (Xero: names are unique).
+        // other's and the second create would be refused (targets that keep names unique).
         let _customer_writes = match target_object {
             FinanceObject::Customer => Some(rt.resolver.customer_writes().await),
             _ => None,
@@ -802,7 +802,7 @@ async fn prepare(
                 .await
                 .map_err(|e| job_error("customer lookup", e))?;
             // A found customer that another record of ours already became (two CRM
-            // contacts of one name: Xero names are unique) is linked, not overwritten
+            // contacts of one name where names are unique) is linked, not overwritten
             // with this record's fields: the first record keeps its customer as written.
             let found_ids: Vec<String> = found.iter().flatten().cloned().collect();
             let owners = {

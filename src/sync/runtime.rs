@@ -1,9 +1,8 @@
 //! A pair's live parts — source, target, mappings, settings — built once per process
 //! and shared by every job of that pair.
 //!
-//! Building a target may call the vendor (Xero settles its tenant through
-//! `/connections`), so runtimes are cached: one `/connections` call per process,
-//! not per job. Mapping files are re-read on every use and the set is rebuilt when a
+//! Building a target may call the vendor (to settle which organisation it writes to),
+//! so runtimes are cached: one such call per process, not per job. Mapping files are re-read on every use and the set is rebuilt when a
 //! file's content changed, so an admin's fix takes effect on `jobs retry` without a
 //! worker restart.
 
@@ -12,7 +11,9 @@ use crate::queue::JobError;
 use crate::server::api_stats::StatsTracker;
 use crate::store::Db;
 use ledgerbridge_mapping::{MappingSet, PairSettings, SourceSchema};
+use ledgerbridge_sdk::connector::SourceNeeds;
 use ledgerbridge_sdk::http::HttpStats;
+use ledgerbridge_sdk::model::CrmObject;
 use ledgerbridge_sdk::model::Currency;
 use ledgerbridge_sdk::{ConnectorError, CrmSource, FinanceTarget};
 use std::collections::HashMap;
@@ -23,6 +24,8 @@ use tokio::sync::Mutex;
 /// Everything a job of one pair needs.
 pub struct PairRuntime {
     pub pair: PairConfig,
+    /// The source's connector (how its webhooks name objects).
+    pub source_kind: ConnectorKind,
     pub source_connection: String,
     pub target_connection: String,
     pub source: Arc<dyn CrmSource>,
@@ -167,115 +170,45 @@ pub async fn build_with(
         .cloned()
         .ok_or_else(|| JobError::permanent(format!("no pair named {pair_name:?} in the config")))?;
     let settings = pair_settings(config, &pair).map_err(JobError::permanent)?;
-    let source_stats;
-    let source: Arc<dyn CrmSource> = {
-        let conn = connection(config, &pair.source)?;
-        let tokens = crate::vault::token_source(config, &pair.source, db)
-            .await
-            .map_err(|e| JobError::permanent(format!("connection {}: {e}", pair.source)))?;
-        match conn.kind {
-            ConnectorKind::Hubspot => {
-                // The write-back properties come back with every pull, so
-                // reconciliation sees what finance status the CRM shows.
-                let wb = &pair.writeback;
-                let mut extra_properties: Vec<(String, String)> = [
-                    &wb.deal_invoice_number,
-                    &wb.deal_invoice_status,
-                    &wb.deal_amount_paid,
-                    &wb.deal_amount_outstanding,
-                    &wb.deal_paid_date,
-                ]
+    let (source_kind, source) = {
+        let (conn, tokens, granted) = connection_parts(config, db, &pair.source).await?;
+        // The write-back properties come back with every pull, so reconciliation sees
+        // what finance status the CRM shows.
+        let wb = &pair.writeback;
+        let mut extra_properties: Vec<(CrmObject, String)> = [
+            &wb.deal_invoice_number,
+            &wb.deal_invoice_status,
+            &wb.deal_amount_paid,
+            &wb.deal_amount_outstanding,
+            &wb.deal_paid_date,
+        ]
+        .into_iter()
+        .chain(&pair.budget_status_property)
+        .map(|p| (CrmObject::Deal, p.clone()))
+        .collect();
+        extra_properties.extend(
+            [&wb.company_outstanding, &wb.company_overdue]
                 .into_iter()
-                .map(|p| ("deals".to_string(), p.clone()))
-                .collect();
-                if let Some(p) = &pair.budget_status_property {
-                    extra_properties.push(("deals".to_string(), p.clone()));
-                }
-                extra_properties.extend(
-                    [&wb.company_outstanding, &wb.company_overdue]
-                        .into_iter()
-                        .map(|p| ("companies".to_string(), p.clone())),
-                );
-                let cfg = ledgerbridge_hubspot::HubSpotConfig {
-                    extra_properties,
-                    connection: pair.source.clone(),
-                    base_url: conn
-                        .base_url
-                        .clone()
-                        .unwrap_or_else(|| ledgerbridge_hubspot::config::API_BASE.into()),
-                    rate_scale: conn.rate_scale,
-                    ..Default::default()
-                };
-                let client = Arc::new(
-                    ledgerbridge_hubspot::HubSpotClient::new(cfg, tokens)
-                        .map_err(|e| job_error("HubSpot client", e))?,
-                );
-                let c = client.clone();
-                source_stats =
-                    Arc::new(move || c.stats()) as Arc<dyn Fn() -> HttpStats + Send + Sync>;
-                Arc::new(ledgerbridge_hubspot::HubSpotSource::new(client))
-            }
-            other => {
-                return Err(JobError::permanent(format!(
-                    "connection {} is a {} connection, which cannot be a pair's source",
-                    pair.source,
-                    other.as_str()
-                )));
-            }
-        }
-    };
-    let target_stats;
-    let target: Arc<dyn FinanceTarget> = {
-        let conn = connection(config, &pair.target)?;
-        let tokens = crate::vault::token_source(config, &pair.target, db)
+                .map(|p| (CrmObject::Company, p.clone())),
+        );
+        let needs = SourceNeeds { extra_properties };
+        let built = conn
+            .connector()
+            .source(&conn.spec(&pair.source, &granted), tokens, None, &needs)
             .await
-            .map_err(|e| JobError::permanent(format!("connection {}: {e}", pair.target)))?;
-        match conn.kind {
-            ConnectorKind::Xero => {
-                let defaults = ledgerbridge_xero::XeroConfig::default();
-                let base = conn.base_url.clone();
-                let simulator = base.as_deref().is_some_and(is_loopback);
-                let cfg = ledgerbridge_xero::XeroConfig {
-                    api_url: base.clone().unwrap_or(defaults.api_url.clone()),
-                    identity_url: conn
-                        .identity_url
-                        .clone()
-                        .or_else(|| simulator.then(|| base.clone().unwrap_or_default()))
-                        .unwrap_or(defaults.identity_url.clone()),
-                    login_url: conn
-                        .login_url
-                        .clone()
-                        .or_else(|| simulator.then(|| base.clone().unwrap_or_default()))
-                        .unwrap_or(defaults.login_url.clone()),
-                    tenant_id: conn.tenant_id.clone().filter(|t| !t.is_empty()),
-                    rate_scale: conn.rate_scale,
-                    simulator_rates: simulator,
-                    ..defaults
-                };
-                let pacer = pacer.map(|p| p as Arc<dyn ledgerbridge_sdk::http::Pacer>);
-                let t = ledgerbridge_xero::XeroTarget::connect_with_pacer(
-                    &pair.target,
-                    cfg,
-                    tokens,
-                    pacer,
-                )
-                .await
-                .map_err(|e| job_error(&format!("connection {}", pair.target), e))?;
-                let t = Arc::new(t);
-                let c = t.clone();
-                target_stats = Arc::new(move || c.client().http().stats())
-                    as Arc<dyn Fn() -> HttpStats + Send + Sync>;
-                t
-            }
-            other => {
-                return Err(JobError::permanent(format!(
-                    "connection {} is a {} connection, which cannot be a pair's target",
-                    pair.target,
-                    other.as_str()
-                )));
-            }
-        }
+            .map_err(|e| job_error(&format!("connection {}", pair.source), e))?;
+        (conn.kind, built)
     };
+    let target = {
+        let (conn, tokens, granted) = connection_parts(config, db, &pair.target).await?;
+        let pacer = pacer.map(|p| p as Arc<dyn ledgerbridge_sdk::http::Pacer>);
+        conn.connector()
+            .target(&conn.spec(&pair.target, &granted), tokens, pacer)
+            .await
+            .map_err(|e| job_error(&format!("connection {}", pair.target), e))?
+    };
+    let (source_stats, source) = (source.stats, source.value);
+    let (target_stats, target) = (target.stats, target.value);
     let schema = SourceSchema::new(
         source.capabilities().vendor,
         source.capabilities().fields.clone(),
@@ -291,6 +224,7 @@ pub async fn build_with(
     };
     let reported = calls();
     Ok(PairRuntime {
+        source_kind,
         source_connection: pair.source.clone(),
         target_connection: pair.target.clone(),
         pair,
@@ -320,25 +254,46 @@ fn connection<'a>(
         .ok_or_else(|| JobError::permanent(format!("no connection named {name:?} in the config")))
 }
 
-fn is_loopback(url: &str) -> bool {
-    url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]" || h == "::1")
+/// A connection's table, its credential and what `connect` stored with its tokens.
+async fn connection_parts<'a>(
+    config: &'a Config,
+    db: &Db,
+    name: &str,
+) -> Result<
+    (
+        &'a crate::config::ConnectionConfig,
+        Arc<dyn ledgerbridge_sdk::auth::TokenSource>,
+        std::collections::BTreeMap<String, String>,
+    ),
+    JobError,
+> {
+    let conn = connection(config, name)?;
+    let fail = |e: crate::Error| JobError::permanent(format!("connection {name}: {e}"));
+    let tokens = crate::vault::token_source(config, name, db)
+        .await
+        .map_err(fail)?;
+    let granted = crate::vault::stored_extra(config, name, db)
+        .await
+        .map_err(fail)?;
+    Ok((conn, tokens, granted))
 }
 
 /// The mapping settings of a pair, from its config and its source connection.
 pub fn pair_settings(config: &Config, pair: &PairConfig) -> Result<PairSettings, String> {
-    let source_kind = config
-        .connections
-        .get(&pair.source)
-        .map(|c| c.kind.as_str())
-        .unwrap_or("hubspot");
-    let target_kind = config
-        .connections
-        .get(&pair.target)
-        .map(|c| c.kind.as_str())
-        .unwrap_or("xero");
+    let kind_of = |name: &str, role: &str| {
+        config
+            .connections
+            .get(name)
+            .map(|c| c.kind.as_str())
+            .ok_or_else(|| {
+                format!(
+                    "no connection named {name:?} in the config ({role} of pair {})",
+                    pair.name
+                )
+            })
+    };
+    let source_kind = kind_of(&pair.source, "source")?;
+    let target_kind = kind_of(&pair.target, "target")?;
     let mut s = PairSettings::new(source_kind, target_kind);
     if let Some(d) = &pair.start_date {
         s.start_date = Some(

@@ -14,7 +14,7 @@ use crate::queue::db_err;
 use crate::queue::job::{WebhookJob, WriteBackJob};
 use crate::queue::{Job, JobContext, JobError, JobHandler};
 use crate::store::execute;
-use ledgerbridge_sdk::model::{CrmObject, CrmRecord};
+use ledgerbridge_sdk::model::CrmRecord;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,11 +74,8 @@ async fn crm_records(
     ctx: &JobContext,
     w: &WebhookJob,
 ) -> Result<(), JobError> {
-    // HubSpot line items and products belong to deals: anything else is not ours.
-    let Some(object) = CrmObject::parse(&w.object).or(match w.object.as_str() {
-        "call" | "email" | "meeting" | "note" | "task" => Some(CrmObject::Interaction),
-        _ => None,
-    }) else {
+    // the source's connector knows its own object names (engagement types, say)
+    let Some(object) = rt.source_kind.connector().webhook_object(&w.object) else {
         tracing::info!(object = %w.object, "webhook object not synced; stored and ignored");
         return Ok(());
     };

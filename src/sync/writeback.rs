@@ -4,7 +4,7 @@
 //! view sales needs. Property names come from the pair's `[pairs.writeback]`.
 //!
 //! Invoices arrive here from our own writes (the write response carries them), from
-//! Xero's invoice webhooks and from each sync's poll of changed invoices. Their state
+//! the target's invoice webhooks and from each sync's poll of changed invoices. Their state
 //! is kept in `invoice_state`, so a company's totals need no re-read, and what was
 //! last written to each CRM record is hashed in `writebacks`: an unchanged status is
 //! never written twice, and our own write-back echoing back as a CRM webhook changes

@@ -24,7 +24,7 @@ pub struct VaultEntry {
     pub key_id: String,
     /// Epoch ms; `None` when the vendor gave no lifetime.
     pub access_expires_at: Option<i64>,
-    /// Epoch ms; `None` when refresh tokens do not expire (HubSpot) or are unknown.
+    /// Epoch ms; `None` when refresh tokens do not expire or their lifetime is unknown.
     pub refresh_expires_at: Option<i64>,
     pub updated_at: i64,
 }
@@ -46,7 +46,7 @@ impl DbVault {
         }
     }
 
-    /// How long a freshly issued refresh token lives (Xero: 60 days), recorded as
+    /// How long a freshly issued refresh token lives (e.g. 60 days), recorded as
     /// `refresh_expires_at` on every store. Every store follows a grant or a rotation, so
     /// "now + lifetime" is the refresh token's own expiry.
     pub fn with_refresh_lifetime(mut self, lifetime: Option<Duration>) -> Self {

@@ -2,7 +2,7 @@
 //!
 //! `OAuthTokenSource` is single-flight within itself, but the pipeline may build several
 //! sources for one connection (a client per job). Two of them refreshing at once would
-//! both spend the same refresh token; with vendors that retire it on use (Xero) the
+//! both spend the same refresh token; with vendors that retire it on use the
 //! second refresh fails and the connection looks revoked. Funnelling every source of a
 //! connection through one async lock makes the second caller find the first one's new
 //! tokens in the vault (the source re-reads the vault before it refreshes) instead.

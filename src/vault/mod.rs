@@ -6,24 +6,23 @@
 //! - [`token_source`]: what the pipeline hands a connector client — a static token or a
 //!   single-flight refreshing OAuth source over the vault.
 //! - [`oauth_flow`] / [`post_connect_hook`]: the pieces `ledgerbridge connect` assembles.
-//! - [`vendor_oauth`]: each vendor's endpoints and scopes, with the connection's overrides.
+//! - [`vendor_oauth`]: the connector's endpoints and scopes, with the connection's `scopes`.
 
 mod db;
 mod gate;
 pub mod key;
-pub(crate) mod prompt;
 mod vendor;
-pub mod xero;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use ledgerbridge_sdk::auth::prompt;
 use ledgerbridge_sdk::auth::{
-    NoPostConnect, OAuthConfig, OAuthFlow, OAuthTokenSource, PostConnect, StaticToken, TokenSource,
+    OAuthConfig, OAuthFlow, OAuthTokenSource, PostConnect, StaticToken, TokenSource,
 };
 use ledgerbridge_sdk::vault::{TokenSet, TokenVault};
 
-use crate::config::{AuthMode, Config, ConnectionConfig, ConnectorKind};
+use crate::config::{AuthMode, Config, ConnectionConfig};
 use crate::store::Db;
 
 pub use db::{DbVault, VaultEntry, entry};
@@ -75,7 +74,7 @@ pub fn oauth_flow(config: &Config, name: &str) -> Result<OAuthFlow, crate::Error
         ),
         None => None,
     };
-    let vendor = vendor_oauth(conn);
+    let vendor = vendor_oauth(name, conn)?;
     let mut oc = OAuthConfig::new(
         client_id,
         client_secret,
@@ -119,7 +118,7 @@ pub async fn token_source(
             if entry(db, connection).await?.is_none() {
                 return Err(no_tokens(connection));
             }
-            let vault = open_vault(config, conn, db, KeyMode::MustExist)?;
+            let vault = open_vault(config, connection, conn, db, KeyMode::MustExist)?;
             if vault.load(connection).await?.is_none() {
                 return Err(no_tokens(connection));
             }
@@ -140,12 +139,14 @@ fn no_tokens(connection: &str) -> crate::Error {
 /// The vault for `conn`'s tokens with the configured key.
 pub fn open_vault(
     config: &Config,
+    name: &str,
     conn: &ConnectionConfig,
     db: &Db,
     mode: KeyMode,
 ) -> Result<DbVault, crate::Error> {
     let (sealer, _) = key::sealer(config, mode)?;
-    Ok(DbVault::new(db.clone(), sealer).with_refresh_lifetime(vendor_oauth(conn).refresh_lifetime))
+    let lifetime = vendor_oauth(name, conn)?.refresh_lifetime;
+    Ok(DbVault::new(db.clone(), sealer).with_refresh_lifetime(lifetime))
 }
 
 /// Puts `tokens` in the vault as `connect` would (tests, the demo): "tokens seeded in
@@ -157,13 +158,13 @@ pub async fn seed_tokens(
     tokens: TokenSet,
 ) -> Result<(), crate::Error> {
     let conn = self::connection(config, connection)?;
-    let vault = open_vault(config, conn, db, KeyMode::CreateIfMissing)?;
+    let vault = open_vault(config, connection, conn, db, KeyMode::CreateIfMissing)?;
     vault.store(connection, &tokens).await?;
     Ok(())
 }
 
-/// The non-secret values kept with a connection's grant (Xero `tenant_id` and
-/// `tenant_name`); empty for static connections.
+/// The non-secret values the connector's post-connect step kept with a connection's
+/// grant (an organisation id and name, say); empty for static connections.
 pub async fn stored_extra(
     config: &Config,
     connection: &str,
@@ -173,7 +174,7 @@ pub async fn stored_extra(
     if conn.auth != AuthMode::Oauth || entry(db, connection).await?.is_none() {
         return Ok(BTreeMap::new());
     }
-    let vault = open_vault(config, conn, db, KeyMode::MustExist)?;
+    let vault = open_vault(config, connection, conn, db, KeyMode::MustExist)?;
     Ok(vault
         .load(connection)
         .await?
@@ -181,46 +182,18 @@ pub async fn stored_extra(
         .unwrap_or_default())
 }
 
-/// The Xero organisation a connection writes to: `tenant_id` from the config, else the
-/// one chosen at `connect`; `None` lets the client take the first `/connections` lists
-/// (static tokens against a simulator).
-pub async fn tenant_id(
-    config: &Config,
-    connection: &str,
-    db: &Db,
-) -> Result<Option<String>, crate::Error> {
-    let conn = self::connection(config, connection)?;
-    if let Some(t) = conn.tenant_id.as_deref().filter(|t| !t.is_empty()) {
-        return Ok(Some(t.to_string()));
-    }
-    Ok(stored_extra(config, connection, db)
-        .await?
-        .remove(xero::TENANT_ID))
-}
-
-/// The connector's step after the code exchange: Xero picks the tenant, HubSpot has none.
-/// `interactive`: a person can answer questions on this terminal.
+/// The connector's step after the code exchange (choosing an organisation, reading a
+/// realm or instance URL); its values are kept with the tokens and handed back to the
+/// connector by every sync. `interactive`: a person can answer questions on this terminal.
 pub fn post_connect_hook(
     config: &Config,
     connection: &str,
     interactive: bool,
 ) -> Result<Box<dyn PostConnect>, crate::Error> {
     let conn = self::connection(config, connection)?;
-    Ok(match conn.kind {
-        ConnectorKind::Hubspot => Box::new(NoPostConnect),
-        ConnectorKind::Xero => {
-            let mut xero = ledgerbridge_xero::XeroConfig {
-                rate_scale: conn.rate_scale,
-                ..Default::default()
-            };
-            if let Some(b) = conn.base_url.as_deref() {
-                xero.api_url = b.trim_end_matches('/').to_string();
-            }
-            Box::new(xero::XeroTenantHook {
-                xero,
-                configured: conn.tenant_id.clone(),
-                interactive,
-            })
-        }
-    })
+    let granted = BTreeMap::new();
+    Ok(conn
+        .connector()
+        .post_connect(&conn.spec(connection, &granted), interactive)
+        .map_err(|e| format!("connection `{connection}`: {e}"))?)
 }

@@ -391,3 +391,56 @@ fn mapping_problems_are_reported_with_their_file_and_line() {
         p.message
     );
 }
+
+#[test]
+fn a_key_the_connections_kind_does_not_know() {
+    // another vendor's key is not silently ignored
+    one(
+        &edit(
+            "access_token = \"sim-token\"\n\n[connections.books]",
+            "access_token = \"sim-token\"\nwebhook_key = \"k\"\n\n[connections.books]",
+        ),
+        8,
+        "unknown key `webhook_key`, expected one of `kind`",
+    );
+}
+
+#[test]
+fn every_unknown_vendor_key_is_reported_at_its_line() {
+    let text = edit(
+        "kind = \"xero\"",
+        "kind = \"xero\"\nwebhook_secret = \"s\"\ntenant_id = 7\nauth_url = \"x\"",
+    );
+    let (_d, problems) = run(&text);
+    let lines: Vec<usize> = problems.iter().map(|p| p.0).collect();
+    assert_eq!(lines, vec![11, 12, 13], "{problems:#?}");
+    assert!(problems[0].1.starts_with("unknown key `webhook_secret`"));
+    assert!(
+        problems[0]
+            .1
+            .contains("`tenant_id`, `webhook_key` (a xero connection does not know it)")
+    );
+    assert!(problems[1].1.contains("`tenant_id`: invalid type"));
+    assert!(problems[2].1.starts_with("unknown key `auth_url`"));
+}
+
+#[test]
+fn reserve_is_a_fraction() {
+    one(
+        &edit("kind = \"xero\"", "kind = \"xero\"\nreserve = 1.5"),
+        11,
+        "reserve is the fraction of the vendor's daily budget",
+    );
+    let (_d, problems) = run(&edit("kind = \"xero\"", "kind = \"xero\"\nreserve = 0.5"));
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn defaults_in_vendor_words_come_from_the_connectors() {
+    let (_d, problems) = run(GOOD);
+    assert!(problems.is_empty());
+    let c = ledgerbridge::config::load_from_str(Some(GOOD), None).unwrap();
+    // the target's deposit account and the source's write-back naming rule
+    assert_eq!(c.pairs[0].bank_account, "090");
+    assert_eq!(c.pairs[0].writeback.company_overdue, "ledgerbridge_overdue");
+}

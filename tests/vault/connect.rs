@@ -116,7 +116,11 @@ async fn xero_loopback_connect_keeps_the_tenant() {
     let config = setup.config();
     let db = setup.db().await;
     assert_eq!(
-        vault::tenant_id(&config, "books", &db).await.unwrap(),
+        vault::stored_extra(&config, "books", &db)
+            .await
+            .unwrap()
+            .get("tenant_id")
+            .cloned(),
         Some(tenant.clone())
     );
     let token = vault::token_source(&config, "books", &db)

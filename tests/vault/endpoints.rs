@@ -8,7 +8,7 @@ use ledgerbridge_sdk::auth::ClientAuth;
 fn oauth(table: &str) -> VendorOAuth {
     let text = format!("[connections.c]\n{table}");
     let config = load_from_str(Some(&text), None).unwrap();
-    vendor_oauth(&config.connections["c"])
+    vendor_oauth("c", &config.connections["c"]).unwrap()
 }
 
 #[test]

@@ -97,9 +97,10 @@ async fn after_a_refresh_the_rotated_token_is_in_the_vault() {
     let token = second.access_token().await.unwrap();
     assert_eq!(sim.token_calls() - before, 1);
 
-    let tenant = vault::tenant_id(&config, "books", &db)
+    let tenant = vault::stored_extra(&config, "books", &db)
         .await
         .unwrap()
+        .remove("tenant_id")
         .unwrap();
     assert_eq!(
         tenant,

@@ -5,7 +5,7 @@
 
 use crate::common::BgWorker;
 use crate::world::{World, world_with};
-use ledgerbridge::config::{Config, Secret};
+use ledgerbridge::config::Config;
 use ledgerbridge::server::{self, Server, ServerOptions};
 use ledgerbridge::store::Db;
 use ledgerbridge::sync::{run, runs};
@@ -62,9 +62,18 @@ pub async fn live(deals: usize, pair_extra: &str, hooks: Hooks) -> Live {
     })
     .await;
     let mut config = (*w.config).clone();
-    config.connections.get_mut("crm").unwrap().webhook_secret =
-        Some(Secret::literal(HUBSPOT_SECRET));
-    config.connections.get_mut("books").unwrap().webhook_key = Some(Secret::literal(XERO_KEY));
+    config
+        .connections
+        .get_mut("crm")
+        .unwrap()
+        .vendor
+        .insert("webhook_secret".into(), HUBSPOT_SECRET.into());
+    config
+        .connections
+        .get_mut("books")
+        .unwrap()
+        .vendor
+        .insert("webhook_key".into(), XERO_KEY.into());
     let config = Arc::new(config);
     let srv = Server::new(
         &config,

@@ -5,10 +5,12 @@
 //!   typed wire shapes over the SDK's `HttpClient` (pacing, retries, token
 //!   refresh, fleet `Pacer`); `error.rs`: error bodies → typed errors;
 //!   `source.rs`: `CrmSource` (pipelined full pulls, search-based incremental
-//!   pulls); `webhook.rs`: `WebhookVerifier` (signature v3).
+//!   pulls); `webhook.rs`: `WebhookVerifier` (signature v3); `descriptor.rs`: the
+//!   `Connector` the engine's registry lists.
 
 pub mod client;
 pub mod config;
+pub mod descriptor;
 pub mod error;
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -17,6 +19,7 @@ pub mod webhook;
 
 pub use client::{Bearer, HubSpotClient, StaticBearer};
 pub use config::HubSpotConfig;
+pub use descriptor::CONNECTOR;
 pub use ledgerbridge_sdk::auth::TokenSource;
 pub use source::HubSpotSource;
 pub use webhook::HubSpotWebhookVerifier;

@@ -6,6 +6,8 @@
 //! - [`model`]: the canonical records (money is `rust_decimal`).
 //! - [`CrmSource`], [`FinanceTarget`], [`WebhookVerifier`]: the traits.
 //! - [`Capabilities`]: what a connector declares (batch sizes, limits, fields).
+//! - [`connector`]: the [`Connector`] descriptor a vendor crate implements once, so the
+//!   engine builds, checks and lists connectors without naming a vendor.
 //! - [`ConnectorError`]: typed failures the engine reacts to.
 //! - [`http`]: the HTTP client every connector uses (limits, retries, errors).
 //! - [`auth`]: token sources (static, OAuth2 with single-flight refresh) and
@@ -14,6 +16,7 @@
 
 pub mod auth;
 mod capabilities;
+pub mod connector;
 mod cursor;
 mod digest;
 mod error;
@@ -30,6 +33,7 @@ pub mod sim;
 pub use capabilities::{
     Capabilities, FieldDecl, FieldKind, RateLimit, RateScope, VendorIdempotency,
 };
+pub use connector::Connector;
 pub use cursor::{Cursor, Page, PageStream};
 pub use digest::sha256_hex;
 pub use error::{ConnectorError, ConnectorResult, ErrorKind};

@@ -7,9 +7,23 @@ pub const API_URL: &str = "https://api.xero.com";
 pub const IDENTITY_URL: &str = "https://identity.xero.com";
 pub const LOGIN_URL: &str = "https://login.xero.com";
 
-/// Scopes asked for in `ledgerbridge connect` (apps created before 2026-03-02;
-/// newer apps use the granular scopes, which the admin can list instead).
-pub const DEFAULT_SCOPES: [&str; 5] = [
+/// Scopes asked for in `ledgerbridge connect` when a connection lists none: Xero's
+/// granular scopes, which apps created on or after 2 March 2026 must use (they cannot ask
+/// for the broad `accounting.transactions`). Read-only where the connector only reads
+/// (settings: accounts, tax rates, currencies, tracking; budgets). An app created
+/// before that date may keep the broad scopes until September 2027 by listing them in
+/// the connection's `scopes` ([`BROAD_SCOPES`]).
+pub const DEFAULT_SCOPES: [&str; 6] = [
+    "offline_access",
+    "accounting.invoices",
+    "accounting.payments",
+    "accounting.contacts",
+    "accounting.settings.read",
+    "accounting.budgets.read",
+];
+
+/// The broad scopes of apps created before 2 March 2026 (accepted until September 2027).
+pub const BROAD_SCOPES: [&str; 5] = [
     "offline_access",
     "accounting.transactions",
     "accounting.contacts",

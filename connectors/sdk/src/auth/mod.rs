@@ -14,6 +14,7 @@
 
 mod connect;
 mod oauth;
+pub mod prompt;
 
 use async_trait::async_trait;
 use secrecy::SecretString;

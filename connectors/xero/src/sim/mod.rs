@@ -32,6 +32,7 @@ mod idempotency;
 mod invoices;
 mod limits;
 mod oauth;
+mod organisations;
 mod payments;
 mod query;
 mod respond;
@@ -51,6 +52,7 @@ use ledgerbridge_sdk::sim::{self as toolkit, RunningSim, SimOptions, authorize, 
 use uuid::Uuid;
 
 pub use limits::{APP_PER_MINUTE, CONCURRENT, PER_DAY, PER_MINUTE};
+pub use organisations::{organisations_router, spawn_organisations};
 pub use seed::{BASE_CURRENCY, RATES};
 pub use state::Violation;
 pub use webhooks::sign as sign_webhook;
@@ -102,7 +104,17 @@ impl SimHandle {
 
 /// The simulator as an axum router plus a handle on its state.
 pub fn router(opts: SimOptions) -> (Router, SimHandle) {
-    let st = Arc::new(SimState::new(opts));
+    organisation_router(opts, None)
+}
+
+/// The router of one organisation; `name` renames it (the others a login grants).
+fn organisation_router(opts: SimOptions, name: Option<String>) -> (Router, SimHandle) {
+    let mut st = SimState::new(opts);
+    if let Some(name) = name {
+        st.tenant.name = name.clone();
+        st.settings.organisation.name = Some(name);
+    }
+    let st = Arc::new(st);
     let handle = SimHandle { state: st.clone() };
     if std::env::var("LEDGERBRIDGE_SIM_STRICT")
         .is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))

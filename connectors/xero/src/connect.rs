@@ -8,12 +8,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::{XeroClient, XeroConfig};
 use async_trait::async_trait;
-use ledgerbridge_sdk::auth::{ConnectContext, PostConnect, StaticToken};
+use ledgerbridge_sdk::auth::{ConnectContext, PostConnect, StaticToken, prompt};
 use ledgerbridge_sdk::{ConnectorError, ConnectorResult};
-use ledgerbridge_xero::{XeroClient, XeroConfig};
 
-/// Keys of the values stored in `TokenSet::extra`.
+/// Keys of the values kept with the tokens (`TokenSet::extra`), read back by every
+/// sync: the organisation chosen here is the one written to.
 pub const TENANT_ID: &str = "tenant_id";
 pub const TENANT_NAME: &str = "tenant_name";
 
@@ -136,7 +137,7 @@ async fn ask(connection: &str, tenants: &[Tenant]) -> ConnectorResult<Tenant> {
     }
     loop {
         eprint!("number [1]: ");
-        let line = super::prompt::read_line().await?;
+        let line = prompt::read_line().await?;
         let answer = line.trim();
         if answer.is_empty() {
             return Ok(tenants[0].clone());

@@ -1,8 +1,9 @@
-//! The little terminal I/O `connect` needs (pasted URL, tenant choice).
+//! The little terminal I/O `connect` needs (a pasted URL, a connector asking which
+//! organisation to use).
 
 use std::io::IsTerminal;
 
-use ledgerbridge_sdk::{ConnectorError, ConnectorResult};
+use crate::{ConnectorError, ConnectorResult};
 
 /// One line from stdin without blocking the runtime. End of input is an error (a script
 /// that closed stdin should not pick for the admin).
