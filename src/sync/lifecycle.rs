@@ -9,6 +9,7 @@ use super::plan::LIFECYCLE;
 use super::runs::Counters;
 use super::runtime::{PairRuntime, job_error};
 use crate::config::OnDelete;
+use crate::queue::db_err;
 use crate::queue::{JobContext, JobError};
 use crate::store::{Exec, execute};
 use crate::time::now_ms;
@@ -21,10 +22,6 @@ pub struct Gone {
     pub source_key: String,
     pub invoice_id: String,
     pub reason: String,
-}
-
-fn db_err(e: impl std::fmt::Display) -> JobError {
-    JobError::retryable(format!("database: {e}"))
 }
 
 /// Voids or flags each invoice; marks the link so it happens once.
@@ -86,7 +83,11 @@ pub async fn handle(
             &format!("{LIFECYCLE}{}", status.as_str()),
         );
         {
-            let mut tx = ctx.db.begin().await.map_err(db_err)?;
+            let mut tx = ctx
+                .db
+                .begin()
+                .await
+                .map_err(db_err("handle: begin transaction"))?;
             if !keys::claim(
                 tx.exec(),
                 &key,
@@ -97,7 +98,7 @@ pub async fn handle(
                 &ctx.job_id,
             )
             .await
-            .map_err(db_err)?
+            .map_err(db_err("keys::claim"))?
             {
                 return Err(JobError::retry_after(
                     format!("{} is being voided by another job", g.source_key),
@@ -106,8 +107,8 @@ pub async fn handle(
             }
             keys::mark_sent(tx.exec(), std::slice::from_ref(&key), &ctx.job_id)
                 .await
-                .map_err(db_err)?;
-            tx.commit().await.map_err(db_err)?;
+                .map_err(db_err("keys::mark_sent"))?;
+            tx.commit().await.map_err(db_err("handle: commit"))?;
         }
         let out = rt
             .target
@@ -123,10 +124,14 @@ pub async fn handle(
             .map_err(|e| job_error("void", e))?;
         match out.result {
             Ok(_) => {
-                let mut tx = ctx.db.begin().await.map_err(db_err)?;
+                let mut tx = ctx
+                    .db
+                    .begin()
+                    .await
+                    .map_err(db_err("handle: begin transaction"))?;
                 keys::mark_done(tx.exec(), &key, &g.invoice_id, None)
                     .await
-                    .map_err(db_err)?;
+                    .map_err(db_err("keys::mark_done"))?;
                 set_link(
                     tx.exec(),
                     rt,
@@ -136,7 +141,7 @@ pub async fn handle(
                     Some(&g.reason),
                 )
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err("set_link"))?;
                 crate::audit::append(
                     &mut tx,
                     &crate::audit::AuditEntry {
@@ -148,17 +153,17 @@ pub async fn handle(
                     },
                 )
                 .await
-                .map_err(db_err)?;
-                tx.commit().await.map_err(db_err)?;
+                .map_err(db_err("audit::append"))?;
+                tx.commit().await.map_err(db_err("handle: commit"))?;
                 counters.voided += 1;
                 tracing::info!(record_key = %g.source_key, invoice = %g.invoice_id, status = status.as_str(), "invoice voided: its deal went away");
             }
             Err(e) if e.is_retryable() => return Err(job_error("void", e)),
             Err(e) => {
-                let mut c = ctx.db.conn().await.map_err(db_err)?;
+                let mut c = ctx.db.conn().await.map_err(db_err("handle: connect"))?;
                 keys::mark_failed(c.exec(), &key, &e.to_string())
                     .await
-                    .map_err(db_err)?;
+                    .map_err(db_err("keys::mark_failed"))?;
                 let reason = format!(
                     "{}: voiding invoice {} was refused: {e}",
                     g.reason, g.invoice_id
@@ -172,7 +177,7 @@ pub async fn handle(
                     &reason,
                 )
                 .await
-                .map_err(db_err)?
+                .map_err(db_err("deadletters::record"))?
                 {
                     counters.dead_lettered += 1;
                 }
@@ -191,10 +196,10 @@ async fn mark(
     what: &str,
     flag: Option<&str>,
 ) -> Result<(), JobError> {
-    let mut c = db.conn().await.map_err(db_err)?;
+    let mut c = db.conn().await.map_err(db_err("mark: connect"))?;
     set_link(c.exec(), rt, mapping, source_key, what, flag)
         .await
-        .map_err(db_err)
+        .map_err(db_err("set_link"))
 }
 
 /// Marks the link `lifecycle:<what>` (the plan then leaves it alone) with a flag reason.
