@@ -6,12 +6,60 @@
 //! [`CONNECTORS`], and its mapping folders under `mappings/`.
 
 use ledgerbridge_sdk::Connector;
+use ledgerbridge_sdk::connector::Simulator;
 
 /// Every compiled-in connector, in listing order.
 pub static CONNECTORS: &[&dyn Connector] = &[
     &ledgerbridge_hubspot::CONNECTOR,
     &ledgerbridge_xero::CONNECTOR,
 ];
+
+/// A simulator served before its connector: (kind, label, entry).
+pub type SimulatorAhead = (&'static str, &'static str, fn() -> Simulator);
+
+/// Simulators whose vendor's connector is still being built, as (kind, label, entry):
+/// `ledgerbridge sim <kind>` serves them so the connector can be developed and tested
+/// against them. When the connector lands, its line moves to [`CONNECTORS`] and its
+/// descriptor brings the simulator.
+pub static SIMULATORS_AHEAD: &[SimulatorAhead] = &[
+    (
+        "quickbooks",
+        "QuickBooks Online",
+        ledgerbridge_quickbooks::sim::simulator,
+    ),
+    (
+        "salesforce",
+        "Salesforce",
+        ledgerbridge_salesforce::sim::simulator,
+    ),
+    (
+        "pipedrive",
+        "Pipedrive",
+        ledgerbridge_pipedrive::sim::simulator,
+    ),
+];
+
+/// The simulator of a kind, with the vendor's name for messages: a connector's own, or
+/// one whose connector is still to come.
+pub fn simulator(kind: &str) -> Option<(&'static str, Simulator)> {
+    if let Some(c) = find(kind) {
+        return c.simulator().map(|s| (c.label(), s));
+    }
+    SIMULATORS_AHEAD
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, label, entry)| (*label, entry()))
+}
+
+/// Every kind `ledgerbridge sim` can serve, in listing order.
+pub fn simulated_kinds() -> Vec<&'static str> {
+    CONNECTORS
+        .iter()
+        .filter(|c| c.simulator().is_some())
+        .map(|c| c.kind())
+        .chain(SIMULATORS_AHEAD.iter().map(|(k, _, _)| *k))
+        .collect()
+}
 
 /// The connector of a config `kind`.
 pub fn find(kind: &str) -> Option<&'static dyn Connector> {
@@ -27,56 +75,53 @@ pub fn kinds() -> String {
         .join(", ")
 }
 
-/// The pair `ledgerbridge demo` runs, with its shipped mapping files built into the binary
-/// so the demo works from any folder: (source kind, target kind, mapping folder, files).
-pub struct DemoPair {
-    pub source: &'static str,
-    pub target: &'static str,
-    /// The folder under `mappings/` the files come from.
-    pub mappings: &'static str,
+/// A mapping folder shipped under `mappings/` (`<source kind>-<target kind>`), built
+/// into the binary so `init` and `demo` work wherever it runs. A configured pair always
+/// reads the folder its config names; these copies are only ever written out.
+#[derive(Debug)]
+pub struct ShippedMappings {
+    /// The folder's name under `mappings/`.
+    pub name: &'static str,
+    /// Every file of the folder: (file name, contents).
     pub files: &'static [(&'static str, &'static str)],
 }
 
-pub static DEMO: DemoPair = DemoPair {
-    source: "hubspot",
-    target: "xero",
-    mappings: "hubspot-xero",
-    files: &[
-        (
-            "company-customer.toml",
-            include_str!("../mappings/hubspot-xero/company-customer.toml"),
-        ),
-        (
-            "contact-customer.toml",
-            include_str!("../mappings/hubspot-xero/contact-customer.toml"),
-        ),
-        (
-            "deal-invoice.toml",
-            include_str!("../mappings/hubspot-xero/deal-invoice.toml"),
-        ),
-        (
-            "interaction-note.toml",
-            include_str!("../mappings/hubspot-xero/interaction-note.toml"),
-        ),
-        (
-            "payment.toml",
-            include_str!("../mappings/hubspot-xero/payment.toml"),
-        ),
-    ],
-};
+impl ShippedMappings {
+    /// The source and target kinds the folder's name says.
+    pub fn kinds(&self) -> (&'static str, &'static str) {
+        self.name.split_once('-').unwrap_or((self.name, ""))
+    }
+}
 
-/// The mapping folders shipped under `mappings/` (`<source kind>-<target kind>`), listed
-/// at build time.
-pub static MAPPING_FOLDERS: &[&str] = include!(concat!(env!("OUT_DIR"), "/mapping_folders.rs"));
+/// Every shipped mapping folder, by name (listed at build time).
+pub static SHIPPED_MAPPINGS: &[ShippedMappings] =
+    include!(concat!(env!("OUT_DIR"), "/shipped_mappings.rs"));
+
+/// The folder `ledgerbridge demo` runs when none is named.
+pub const DEMO_MAPPINGS: &str = "hubspot-xero";
+
+/// The shipped mapping folder of that name.
+pub fn shipped(name: &str) -> Option<&'static ShippedMappings> {
+    SHIPPED_MAPPINGS.iter().find(|m| m.name == name)
+}
+
+/// The shipped folders' names, comma-separated, for messages.
+pub fn shipped_names() -> String {
+    SHIPPED_MAPPINGS
+        .iter()
+        .map(|m| m.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The shipped mapping folders a kind takes part in, as source or as target.
 pub fn mapping_folders(kind: &str) -> Vec<&'static str> {
-    MAPPING_FOLDERS
+    SHIPPED_MAPPINGS
         .iter()
-        .copied()
-        .filter(|f| {
-            f.split_once('-')
-                .is_some_and(|(s, t)| s == kind || t == kind)
+        .filter(|m| {
+            let (s, t) = m.kinds();
+            s == kind || t == kind
         })
+        .map(|m| m.name)
         .collect()
 }

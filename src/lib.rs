@@ -34,6 +34,7 @@ pub mod reconcile;
 pub mod server;
 pub mod store;
 pub mod sync;
+pub mod tabular;
 pub mod time;
 pub mod vault;
 

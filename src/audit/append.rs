@@ -21,7 +21,7 @@
 //! batch size; hashing happens in memory.
 
 use super::entry::{AuditEntry, AuditRow};
-use crate::store::{DbTx, Exec, execute, fetch_optional};
+use crate::store::{DbTx, Exec, Statement, execute, fetch_optional};
 use std::ops::Range;
 
 /// Rows per INSERT statement (9 binds each, far below both backends' limits).
@@ -77,45 +77,21 @@ pub async fn append_many(tx: &mut DbTx, entries: &[AuditEntry]) -> Result<Range<
 
 /// `INSERT … VALUES (…), (…)` for `rows`.
 async fn insert_rows(exec: Exec<'_>, rows: &[AuditRow]) -> Result<(), sqlx::Error> {
-    let mut sql = String::from(
+    let mut s = Statement::new(
         "INSERT INTO audit_log (seq, at, connection, action, source_key, target_id, \
-         payload_digest, prev_hash, hash) VALUES ",
+         payload_digest, prev_hash, hash) ",
     );
-    for i in 0..rows.len() {
-        let b = i * 9;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for k in 1..=9 {
-            if k > 1 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", b + k));
-        }
-        sql.push(')');
-    }
-    macro_rules! run {
-        ($conn:expr) => {{
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for r in rows {
-                q = q
-                    .bind(r.seq)
-                    .bind(r.at)
-                    .bind(&r.connection)
-                    .bind(&r.action)
-                    .bind(&r.source_key)
-                    .bind(&r.target_id)
-                    .bind(&r.payload_digest)
-                    .bind(&r.prev_hash)
-                    .bind(&r.hash);
-            }
-            q.execute(&mut *$conn).await?;
-        }};
-    }
-    match exec {
-        Exec::Sqlite(c) => run!(c),
-        Exec::Postgres(c) => run!(c),
-    }
+    s.values(rows, |row, r| {
+        row.bind(r.seq)
+            .bind(r.at)
+            .bind(&r.connection)
+            .bind(&r.action)
+            .bind(&r.source_key)
+            .bind(&r.target_id)
+            .bind(&r.payload_digest)
+            .bind(&r.prev_hash)
+            .bind(&r.hash);
+    });
+    s.execute(exec).await?;
     Ok(())
 }

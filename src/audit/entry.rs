@@ -78,9 +78,7 @@ impl AuditEntry {
 }
 
 /// SHA-256 of `bytes`, lowercase hex.
-pub fn digest(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+pub use ledgerbridge_sdk::sha256_hex as digest;
 
 /// A row of `audit_log`.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]

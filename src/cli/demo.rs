@@ -1,13 +1,17 @@
-//! `ledgerbridge demo [--deals N] [--json]`: the whole product on one machine.
+//! `ledgerbridge demo [--mappings NAME] [--deals N] [--json]`: the whole product on one
+//! machine.
 //!
-//! Starts the demo pair's two simulators on loopback (rate limits on, time scaled),
-//! writes a config and the shipped mappings into a temporary folder, and runs a full
+//! Starts the simulators of the shipped mapping folder's two connectors on loopback (rate
+//! limits on, time scaled) — or, for a connector whose descriptor names a real server
+//! instead, uses the server its environment variable points at — writes a config and the
+//! folder's mappings (built into the binary) into a temporary folder, and runs a full
 //! sync through the real queue on a SQLite file there.
 
 use super::Ctx;
 use super::sync::SyncArgs;
 use clap::Args;
-use ledgerbridge_sdk::sim::SimOptions;
+use ledgerbridge_sdk::Connector;
+use ledgerbridge_sdk::sim::{RunningSim, SimOptions};
 use std::process::ExitCode;
 
 /// Simulated time runs this many times faster than real time: a limit of 60 calls a
@@ -17,11 +21,17 @@ const TOKEN: &str = "demo-token";
 
 #[derive(Debug, Args)]
 #[command(
-    long_about = "Start the demo pair's CRM and accounting simulators on loopback with their rate limits \
-on and time scaled 60 times, seed them, and run a full sync through the real job queue on a \
-SQLite file in a temporary folder; print the sync summary. Exit 0 when every record synced."
+    long_about = "Start the CRM and accounting simulators of a shipped mapping folder's pair on \
+loopback with their rate limits on and time scaled 60 times, seed them, and run a full sync \
+through the real job queue on a SQLite file in a temporary folder; print the sync summary. A \
+connector without a simulator whose descriptor names a real server is run against the server \
+its environment variable points at (its other keys from LEDGERBRIDGE__CONNECTIONS__CRM__* or \
+LEDGERBRIDGE__CONNECTIONS__BOOKS__*). Exit 0 when every record synced."
 )]
 pub struct DemoArgs {
+    /// The shipped mapping folder whose pair runs (`ledgerbridge init --list` shows them)
+    #[arg(long, value_name = "NAME", default_value = crate::connectors::DEMO_MAPPINGS)]
+    pub mappings: String,
     /// Deals to seed
     #[arg(long, default_value_t = 500)]
     pub deals: u32,
@@ -34,7 +44,15 @@ pub struct DemoArgs {
 }
 
 pub async fn run(ctx: &Ctx, args: DemoArgs) -> ExitCode {
-    match demo(ctx, &args).await {
+    let sides = match resolve(&args.mappings) {
+        Ok(sides) => sides,
+        Err(e) => {
+            eprintln!("error: demo --mappings {}: {e}", args.mappings);
+            eprintln!("{}", available());
+            return super::invalid();
+        }
+    };
+    match demo(ctx, &args, sides).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: demo: {e}");
@@ -43,7 +61,118 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> ExitCode {
     }
 }
 
-async fn demo(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode, crate::Error> {
+/// Where one side of the demo pair runs.
+#[derive(Clone, Copy)]
+enum Backend {
+    Simulator(ledgerbridge_sdk::connector::Simulator),
+    /// A real server, at the URL the descriptor's environment variable holds.
+    Server,
+}
+
+type Side = (&'static dyn Connector, Backend);
+
+/// The source and target of a shipped folder, each with where it runs.
+fn resolve(name: &str) -> Result<(Side, Side), String> {
+    let folder = crate::connectors::shipped(name).ok_or("no such shipped mapping folder")?;
+    let (source, target) = folder.kinds();
+    Ok((side(source)?, side(target)?))
+}
+
+fn side(kind: &str) -> Result<Side, String> {
+    let c = crate::connectors::find(kind)
+        .ok_or_else(|| format!("the `{kind}` connector is not compiled into this build"))?;
+    if let Some(sim) = c.simulator() {
+        return Ok((c, Backend::Simulator(sim)));
+    }
+    match c.demo_server() {
+        Some(server) if std::env::var_os(server.url_env).is_some() => Ok((c, Backend::Server)),
+        Some(server) => Err(format!(
+            "the {} connector has no simulator; it needs {}: set {} to its URL",
+            c.label(),
+            server.needs,
+            server.url_env
+        )),
+        None => Err(format!(
+            "the {} connector has neither a simulator nor a demo server",
+            c.label()
+        )),
+    }
+}
+
+/// The shipped folders a demo can run, for the error message.
+fn available() -> String {
+    let runnable = |kind: &str| {
+        crate::connectors::find(kind)
+            .is_some_and(|c| c.simulator().is_some() || c.demo_server().is_some())
+    };
+    let names: Vec<&str> = crate::connectors::SHIPPED_MAPPINGS
+        .iter()
+        .filter(|m| {
+            let (s, t) = m.kinds();
+            runnable(s) && runnable(t)
+        })
+        .map(|m| m.name)
+        .collect();
+    format!(
+        "available: {} (shipped: {}; compiled-in connectors: {})",
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        },
+        crate::connectors::shipped_names(),
+        crate::connectors::kinds()
+    )
+}
+
+/// A started side: its base URL, the simulator that serves it (kept alive), its time scale.
+struct Started {
+    base_url: String,
+    _sim: Option<RunningSim>,
+    rate_scale: f64,
+}
+
+async fn start(side: Side, opts: &SimOptions) -> Result<Started, crate::Error> {
+    let (connector, backend) = side;
+    Ok(match backend {
+        Backend::Simulator(sim) => {
+            let running = (sim.spawn)("127.0.0.1:0".into(), opts.clone()).await?;
+            Started {
+                base_url: running.base_url.clone(),
+                _sim: Some(running),
+                rate_scale: RATE_SCALE,
+            }
+        }
+        Backend::Server => {
+            let env = connector
+                .demo_server()
+                .map(|s| s.url_env)
+                .unwrap_or_default();
+            Started {
+                base_url: std::env::var(env).map_err(|_| format!("{env} is not set"))?,
+                _sim: None,
+                rate_scale: 1.0,
+            }
+        }
+    })
+}
+
+/// One `[connections.NAME]` table of the demo config.
+fn connection(name: &str, connector: &dyn Connector, started: &Started) -> String {
+    let token = if started._sim.is_some() {
+        format!("access_token = \"{TOKEN}\"\n")
+    } else {
+        String::new()
+    };
+    format!(
+        "[connections.{name}]\nkind = \"{}\"\nbase_url = \"{}\"\n{token}rate_scale = {:.1}\n",
+        connector.kind(),
+        started.base_url,
+        started.rate_scale
+    )
+}
+
+async fn demo(ctx: &Ctx, args: &DemoArgs, sides: (Side, Side)) -> Result<ExitCode, crate::Error> {
     let opts = SimOptions {
         token: Some(TOKEN.into()),
         rate_limits: true,
@@ -51,23 +180,14 @@ async fn demo(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode, crate::Error> {
         deals: args.deals as usize,
         ..Default::default()
     };
-    let demo = &crate::connectors::DEMO;
-    let start = |kind: &str| -> Result<_, crate::Error> {
-        let c =
-            crate::connectors::find(kind).ok_or(format!("no connector `{kind}` in this build"))?;
-        let sim = c
-            .simulator()
-            .ok_or(format!("the {} connector has no simulator", c.label()))?;
-        Ok((c, sim))
-    };
-    let (source_connector, source_sim) = start(demo.source)?;
-    let (target_connector, target_sim) = start(demo.target)?;
-    let source = (source_sim.spawn)("127.0.0.1:0".into(), opts.clone()).await?;
-    let target = (target_sim.spawn)("127.0.0.1:0".into(), opts).await?;
+    let folder = crate::connectors::shipped(&args.mappings).ok_or("no such mapping folder")?;
+    let ((source_connector, _), (target_connector, _)) = sides;
+    let source = start(sides.0, &opts).await?;
+    let target = start(sides.1, &opts).await?;
     let dir = tempfile_dir()?;
-    let maps = dir.join("mappings").join(demo.mappings);
+    let maps = dir.join("mappings").join(folder.name);
     std::fs::create_dir_all(&maps)?;
-    for (name, text) in demo.files {
+    for (name, text) in folder.files {
         std::fs::write(maps.join(name), text)?;
     }
     let config_path = dir.join("ledgerbridge.toml");
@@ -78,18 +198,8 @@ async fn demo(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode, crate::Error> {
 [database]
 url = "sqlite://demo.db"
 
-[connections.crm]
-kind = "{source_kind}"
-base_url = "{source_url}"
-access_token = "{TOKEN}"
-rate_scale = {RATE_SCALE:.1}
-
-[connections.books]
-kind = "{target_kind}"
-base_url = "{target_url}"
-access_token = "{TOKEN}"
-rate_scale = {RATE_SCALE:.1}
-
+{source_connection}
+{target_connection}
 [[pairs]]
 name = "main"
 source = "crm"
@@ -102,11 +212,9 @@ concurrency = 4
 heartbeat_secs = 1
 poll_interval_ms = 50
 "#,
-            source_kind = demo.source,
-            source_url = source.base_url,
-            target_kind = demo.target,
-            target_url = target.base_url,
-            mappings = demo.mappings,
+            source_connection = connection("crm", source_connector, &source),
+            target_connection = connection("books", target_connector, &target),
+            mappings = folder.name,
         ),
     )?;
     let config = crate::config::load(Some(&config_path))?;

@@ -14,6 +14,7 @@ mod check;
 mod connect;
 mod connectors;
 mod demo;
+mod init;
 mod jobs;
 mod reconcile;
 mod serve;
@@ -45,7 +46,7 @@ pub fn invalid() -> ExitCode {
 accounting systems through a durable job queue with idempotency keys, writes finance status \
 back to the CRM and proves both sides agree.\n\nConfiguration: ./ledgerbridge.toml (or \
 --config FILE), overridable by LEDGERBRIDGE__SECTION__KEY environment variables; see \
-config.example.toml. Logs go to stderr, filtered by RUST_LOG (default info)."
+config.example.toml, or start with `ledgerbridge init --mappings hubspot-xero`. Logs go to stderr, filtered by RUST_LOG (default info)."
 )]
 pub struct Cli {
     /// Config file [default: ./ledgerbridge.toml; when missing, defaults + environment apply]
@@ -74,6 +75,8 @@ pub enum LogFormatArg {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a commented config and a shipped mapping folder to start from
+    Init(init::InitArgs),
     /// Validate the config (and mappings) without touching the network
     Check(check::CheckArgs),
     /// Sync a pair now: pull, plan and push through the queue
@@ -130,6 +133,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         log_format: cli.log_format,
     };
     match cli.command {
+        Command::Init(a) => init::run(&ctx, a).await,
         Command::Check(a) => check::run(&ctx, a).await,
         Command::Sync(a) => sync::run(&ctx, a).await,
         Command::Worker(a) => worker::run(&ctx, a).await,

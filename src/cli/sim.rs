@@ -10,12 +10,7 @@ use std::process::ExitCode;
 
 /// The kinds whose connector brings a simulator.
 fn simulated_kinds() -> PossibleValuesParser {
-    PossibleValuesParser::new(
-        crate::connectors::CONNECTORS
-            .iter()
-            .filter(|c| c.simulator().is_some())
-            .map(|c| c.kind()),
-    )
+    PossibleValuesParser::new(crate::connectors::simulated_kinds())
 }
 
 /// `on` or `off`.
@@ -115,38 +110,51 @@ pub async fn run(ctx: &Ctx, args: SimArgs) -> ExitCode {
             return super::invalid();
         }
     };
-    let Some((connector, sim)) =
-        crate::connectors::find(&args.vendor).and_then(|c| c.simulator().map(|s| (c, s)))
-    else {
+    let Some((label, sim)) = crate::connectors::simulator(&args.vendor) else {
         eprintln!("error: no simulator for `{}`", args.vendor);
         return ExitCode::from(2);
     };
     if args.deals.is_some() && !sim.seeds_deals {
         eprintln!(
             "note: --deals seeds CRM simulators; the {} simulator starts with its demo organisation",
-            connector.label()
+            label
         );
     }
     let listen = args
         .listen
         .clone()
         .unwrap_or_else(|| sim.default_listen.to_string());
-    if sim.seeds_deals {
-        eprintln!(
-            "{} simulator on http://{listen} ({} deals, seed {})",
-            connector.label(),
-            opts.deals,
-            opts.seed
-        );
+    let seeded = if sim.seeds_deals {
+        format!(" ({} deals, seed {})", opts.deals, opts.seed)
     } else {
-        eprintln!("{} simulator on http://{listen}", connector.label());
+        String::new()
+    };
+    if opts.tls.is_none() {
+        // Bound first, announced after, with the real port: `--listen 127.0.0.1:0` picks a
+        // free one and whoever started the simulator reads where it went.
+        return match (sim.spawn)(listen.clone(), opts).await {
+            Ok(running) => {
+                eprintln!("{} simulator on {}{seeded}", label, running.base_url);
+                super::shutdown_signal().await;
+                ExitCode::SUCCESS
+            }
+            Err(e) => failed(&listen, e),
+        };
     }
-    let result = (sim.run)(listen.clone(), opts).await;
-    match result {
+    eprintln!("{label} simulator on {listen} (TLS){seeded}");
+    match (sim.run)(listen.clone(), opts).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: simulator on {listen}: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => failed(&listen, e),
     }
+}
+
+/// A simulator that could not start: a variant it does not have (`--region`,
+/// `--webhook-format`, `--tls`) is invalid input, anything else a failure.
+fn failed(listen: &str, e: std::io::Error) -> ExitCode {
+    if e.kind() == std::io::ErrorKind::InvalidInput {
+        eprintln!("error: {e}");
+        return super::invalid();
+    }
+    eprintln!("error: simulator on {listen}: {e}");
+    ExitCode::FAILURE
 }

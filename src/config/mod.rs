@@ -6,9 +6,11 @@
 //! `config.example.toml` documents every key with its default — keep the two in step
 //! (a test loads the example and `check`s it).
 
+mod example;
 mod load;
 pub mod validate;
 
+pub use example::{SOURCE_CONNECTION, TARGET_CONNECTION, render as example_config};
 pub use ledgerbridge_sdk::connector::Secret;
 pub use load::{LoadError, default_path, load, load_from_str};
 

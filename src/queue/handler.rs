@@ -84,6 +84,13 @@ impl JobError {
     }
 }
 
+/// A database failure while doing `operation`, as a retryable job error whose message
+/// says what failed: `database (keys::mark_sent): <error>`. Use as
+/// `.map_err(db_err("keys::mark_sent"))`.
+pub fn db_err<E: std::fmt::Display>(operation: &'static str) -> impl FnOnce(E) -> JobError {
+    move |e| JobError::retryable(format!("database ({operation}): {e}"))
+}
+
 /// Runs one kind of job. Implementations must be idempotent: delivery is at least once
 /// (a worker killed mid-job has that job run again).
 #[async_trait::async_trait]

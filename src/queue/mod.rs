@@ -21,7 +21,7 @@ pub mod test_job;
 mod ticker;
 pub mod worker;
 
-pub use handler::{Handlers, JobContext, JobError, JobHandler};
+pub use handler::{Handlers, JobContext, JobError, JobHandler, db_err};
 pub use job::{Envelope, Job, JobKind};
 pub use retry::RetryPolicy;
 pub use worker::{WorkerOptions, run_worker};

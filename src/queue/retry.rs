@@ -4,8 +4,16 @@
 //! (carrying the same logical job id). apalis's own DB-level retries re-run at once with
 //! no backoff, and its RetryAfter/Deferred errors hot-loop on PostgreSQL and strand the
 //! task on SQLite, so we never use them.
+//!
+//! The connectors' HTTP client has a `RetryPolicy` too, on purpose a separate one: it
+//! retries one call within a few seconds and a total time bound, with "full jitter"
+//! (anywhere in `[0, d]`). This one schedules a whole job again, possibly minutes
+//! later, and counts towards a dead letter; its jitter is "equal jitter" (`[d/2, d]`)
+//! so a job never comes back sooner than half its backoff, whatever the draw. Both take
+//! the same doubling, capped ceiling ([`backoff_ceiling`]).
 
 use crate::config::WorkerConfig;
+use ledgerbridge_sdk::http::backoff_ceiling;
 use rand::Rng;
 use std::time::Duration;
 
@@ -38,8 +46,7 @@ impl RetryPolicy {
     /// capped at `max`, then jittered into `[d/2, d]` so many jobs failing together (a
     /// vendor outage) do not come back together; never shorter than `retry_after`.
     pub fn delay(&self, failed_attempt: u32, retry_after: Option<Duration>) -> Duration {
-        let exp = failed_attempt.saturating_sub(1).min(30);
-        let d = self.base.saturating_mul(1u32 << exp).min(self.max);
+        let d = backoff_ceiling(self.base, self.max, failed_attempt);
         let half = d / 2;
         let jitter_ms = rand::rng().random_range(0..=half.as_millis() as u64);
         let d = half + Duration::from_millis(jitter_ms);

@@ -6,6 +6,7 @@
 //! mismatch rather than hiding behind what was pushed last.
 
 use crate::config::{PairConfig, PaymentsSource};
+use crate::queue::db_err;
 use crate::queue::{Job, JobError};
 use crate::store::{Db, Exec, dead_letters, fetch_all, jobs};
 use crate::sync::links::{self, LinkRow};
@@ -71,10 +72,6 @@ pub struct SourceSide {
     pub dead_letters: HashMap<String, String>,
 }
 
-fn db_err(e: impl std::fmt::Display) -> JobError {
-    JobError::retryable(format!("database: {e}"))
-}
-
 /// The mappings whose target is an invoice.
 pub fn invoice_mappings(set: &MappingSet) -> Vec<&Mapping> {
     set.mappings()
@@ -92,13 +89,13 @@ pub async fn source_side(
 ) -> Result<SourceSide, JobError> {
     let records = evaluate_all(rt, db, set, mapping).await?;
     let keys: Vec<String> = records.iter().map(|r| r.key.clone()).collect();
-    let mut c = db.conn().await.map_err(db_err)?;
+    let mut c = db.conn().await.map_err(db_err("source_side: connect"))?;
     let links = links::get_many(c.exec(), &rt.pair.name, &mapping.id.name, &keys)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err("links::get_many"))?;
     let customer_links = customer_links(c.exec(), &rt.pair.name)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err("customer_links"))?;
     drop(c);
     let dead_letters = open_dead_letters(db, &rt.pair.name, &mapping.id.name).await?;
     Ok(SourceSide {
@@ -128,7 +125,7 @@ async fn evaluate_all(
     let mut after = String::new();
     loop {
         let rows = {
-            let mut c = db.conn().await.map_err(db_err)?;
+            let mut c = db.conn().await.map_err(db_err("evaluate_all: connect"))?;
             mirror::scan(
                 c.exec(),
                 &rt.source_connection,
@@ -137,7 +134,7 @@ async fn evaluate_all(
                 CHUNK,
             )
             .await
-            .map_err(db_err)?
+            .map_err(db_err("mirror::scan"))?
         };
         let Some(last) = rows.last() else { break };
         after = last.record_key.clone();
@@ -156,10 +153,10 @@ async fn evaluate_all(
             }
         }
         let related = {
-            let mut c = db.conn().await.map_err(db_err)?;
+            let mut c = db.conn().await.map_err(db_err("evaluate_all: connect"))?;
             RelatedSet::load(c.exec(), &rt.source_connection, &live)
                 .await
-                .map_err(db_err)?
+                .map_err(db_err("RelatedSet::load"))?
         };
         for r in &live {
             let contacts = related.contacts_of(r);
@@ -254,8 +251,13 @@ async fn open_dead_letters(
     pair: &str,
     mapping: &str,
 ) -> Result<HashMap<String, String>, JobError> {
-    let mut c = db.conn().await.map_err(db_err)?;
-    let rows = dead_letters::list(c.exec(), false).await.map_err(db_err)?;
+    let mut c = db
+        .conn()
+        .await
+        .map_err(db_err("open_dead_letters: connect"))?;
+    let rows = dead_letters::list(c.exec(), false)
+        .await
+        .map_err(db_err("dead_letters::list"))?;
     let mut out = HashMap::new();
     for d in rows.into_iter().filter(|d| d.state == "open") {
         match &d.job_id {
@@ -268,7 +270,10 @@ async fn open_dead_letters(
                 }
             }
             Some(job_id) if d.kind == "push" && d.connection.as_deref() == Some(pair) => {
-                let Some(job) = jobs::get(c.exec(), job_id).await.map_err(db_err)? else {
+                let Some(job) = jobs::get(c.exec(), job_id)
+                    .await
+                    .map_err(db_err("jobs::get"))?
+                else {
                     continue;
                 };
                 if let Ok(Job::Push(p)) = serde_json::from_str::<Job>(&job.payload)

@@ -8,8 +8,11 @@
 
 pub mod dead_letters;
 pub mod jobs;
+#[cfg(test)]
+mod migration_twins;
 mod nodelay;
 mod sql;
+mod statement;
 
 use crate::config::validate::{check_database_url, redact_url};
 use sqlx::postgres::{PgConnection, PgPoolOptions};
@@ -22,6 +25,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub(crate) use sql::{execute, fetch_all, fetch_optional};
+pub use statement::{Arg, IN_LIST_CHUNK, Statement, ValuesRow};
 
 /// Our migrations' bookkeeping table. apalis-sqlite keeps its history in sqlx's default
 /// `_sqlx_migrations` in the same file; sharing it would make each migrator see the

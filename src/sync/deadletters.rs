@@ -3,9 +3,8 @@
 //! from the mirror with the current mapping files.
 
 use crate::queue::{Job, job::PushJob};
-use crate::store::{Exec, dead_letters, execute, fetch_optional};
+use crate::store::{Exec, IN_LIST_CHUNK, Statement, dead_letters, execute, fetch_optional};
 use crate::time::now_ms;
-use sqlx::QueryBuilder;
 
 /// Records a dead letter unless one is already open for the same record and mapping.
 /// Returns true when a new one was written.
@@ -74,30 +73,16 @@ pub async fn resolve_many(
     record_keys: &[&str],
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    for chunk in record_keys.chunks(500) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "UPDATE dead_letters SET state = 'retried', retried_at = ",
-                );
-                qb.push_bind(now);
-                qb.push(" WHERE pair = ");
-                qb.push_bind(pair);
-                qb.push(" AND mapping = ");
-                qb.push_bind(mapping);
-                qb.push(" AND state = 'open' AND job_id IS NULL AND record_key IN (");
-                let mut sep = qb.separated(", ");
-                for k in chunk {
-                    sep.push_bind(*k);
-                }
-                qb.push(")");
-                qb.build().execute(&mut **$c).await?;
-            }};
-        }
-        match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        }
+    for chunk in record_keys.chunks(IN_LIST_CHUNK) {
+        let mut s = Statement::new("UPDATE dead_letters SET state = 'retried', retried_at = ");
+        s.bind(now)
+            .push(" WHERE pair = ")
+            .bind(pair)
+            .push(" AND mapping = ")
+            .bind(mapping)
+            .push(" AND state = 'open' AND job_id IS NULL AND record_key IN ")
+            .bind_list(chunk.iter().copied());
+        s.execute(exec.reborrow()).await?;
     }
     Ok(())
 }

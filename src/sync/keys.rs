@@ -11,9 +11,8 @@
 //! - `done`: written — nothing to do;
 //! - `failed`: refused by the vendor — a retry after a fix supersedes it.
 
-use crate::store::{Exec, execute, fetch_all};
+use crate::store::{Exec, IN_LIST_CHUNK, Statement, execute, fetch_all};
 use crate::time::now_ms;
-use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 /// The key of one intended write.
@@ -38,26 +37,14 @@ pub async fn get_many(
     keys: &[String],
 ) -> Result<HashMap<String, KeyRow>, sqlx::Error> {
     let mut out = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(500) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT k.key, k.state, k.payload_digest, k.target_id, k.job_id, \
-                     j.state AS job_state FROM idempotency_keys k \
-                     LEFT JOIN job_log j ON j.id = k.job_id WHERE k.key IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for k in chunk {
-                    sep.push_bind(k);
-                }
-                qb.push(")");
-                qb.build_query_as::<KeyRow>().fetch_all(&mut **$c).await?
-            }};
-        }
-        let rows = match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        };
+    for chunk in keys.chunks(IN_LIST_CHUNK) {
+        let mut s = Statement::new(
+            "SELECT k.key, k.state, k.payload_digest, k.target_id, k.job_id, \
+             j.state AS job_state FROM idempotency_keys k \
+             LEFT JOIN job_log j ON j.id = k.job_id WHERE k.key IN ",
+        );
+        s.bind_list(chunk);
+        let rows: Vec<KeyRow> = s.fetch_all(exec.reborrow()).await?;
         out.extend(rows.into_iter().map(|r| (r.key.clone(), r)));
     }
     Ok(out)
@@ -106,28 +93,14 @@ pub async fn mark_sent(
     job_id: &str,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    for chunk in keys.chunks(500) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "UPDATE idempotency_keys SET state = 'sent', job_id = ",
-                );
-                qb.push_bind(job_id);
-                qb.push(", updated_at = ");
-                qb.push_bind(now);
-                qb.push(" WHERE state <> 'done' AND key IN (");
-                let mut sep = qb.separated(", ");
-                for k in chunk {
-                    sep.push_bind(k);
-                }
-                qb.push(")");
-                qb.build().execute(&mut **$c).await?;
-            }};
-        }
-        match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        }
+    for chunk in keys.chunks(IN_LIST_CHUNK) {
+        let mut s = Statement::new("UPDATE idempotency_keys SET state = 'sent', job_id = ");
+        s.bind(job_id)
+            .push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE state <> 'done' AND key IN ")
+            .bind_list(chunk);
+        s.execute(exec.reborrow()).await?;
     }
     Ok(())
 }
@@ -160,38 +133,30 @@ pub async fn claim_sent_many(
     let claims: Vec<&Claim> = claims.iter().filter(|c| seen.insert(c.key)).collect();
     let mut out = std::collections::HashSet::with_capacity(claims.len());
     for chunk in claims.chunks(200) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "INSERT INTO idempotency_keys (key, pair, source_key, state, payload_digest, \
-                     job_id, mapping, created_at, updated_at) ",
-                );
-                qb.push_values(chunk, |mut b, c| {
-                    b.push_bind(c.key)
-                        .push_bind(c.pair)
-                        .push_bind(c.source_key)
-                        .push("'sent'")
-                        .push_bind(c.payload_digest)
-                        .push_bind(job_id)
-                        .push_bind(c.mapping)
-                        .push_bind(now)
-                        .push_bind(now);
-                });
-                qb.push(
-                    " ON CONFLICT (key) DO UPDATE SET state = 'sent', job_id = excluded.job_id, \
-                     error = NULL, updated_at = excluded.updated_at \
-                     WHERE idempotency_keys.state <> 'done' AND (idempotency_keys.state = 'failed' \
-                     OR idempotency_keys.job_id = excluded.job_id OR idempotency_keys.job_id IS NULL \
-                     OR NOT EXISTS (SELECT 1 FROM job_log j WHERE j.id = idempotency_keys.job_id \
-                     AND j.state IN ('pending', 'running'))) RETURNING key",
-                );
-                qb.build_query_as::<Row>().fetch_all(&mut **$c).await?
-            }};
-        }
-        let rows = match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        };
+        let mut s = Statement::new(
+            "INSERT INTO idempotency_keys (key, pair, source_key, state, payload_digest, \
+             job_id, mapping, created_at, updated_at) ",
+        );
+        s.values(chunk, |row, c| {
+            row.bind(c.key)
+                .bind(c.pair)
+                .bind(c.source_key)
+                .constant("'sent'")
+                .bind(c.payload_digest)
+                .bind(job_id)
+                .bind(c.mapping)
+                .bind(now)
+                .bind(now);
+        })
+        .push(
+            " ON CONFLICT (key) DO UPDATE SET state = 'sent', job_id = excluded.job_id, \
+             error = NULL, updated_at = excluded.updated_at \
+             WHERE idempotency_keys.state <> 'done' AND (idempotency_keys.state = 'failed' \
+             OR idempotency_keys.job_id = excluded.job_id OR idempotency_keys.job_id IS NULL \
+             OR NOT EXISTS (SELECT 1 FROM job_log j WHERE j.id = idempotency_keys.job_id \
+             AND j.state IN ('pending', 'running'))) RETURNING key",
+        );
+        let rows: Vec<Row> = s.fetch_all(exec.reborrow()).await?;
         out.extend(rows.into_iter().map(|r| r.key));
     }
     Ok(out)
@@ -203,26 +168,18 @@ pub async fn mark_done_many(mut exec: Exec<'_>, done: &[(&str, &str)]) -> Result
     for chunk in done.chunks(300) {
         // `WITH v AS (VALUES …)` and a correlated lookup: UPDATE … FROM differs
         // between SQLite and PostgreSQL, this form reads the same on both.
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new("WITH v (k, t) AS (");
-                qb.push_values(chunk, |mut b, (k, t)| {
-                    b.push_bind(*k).push_bind(*t);
-                });
-                qb.push(
-                    ") UPDATE idempotency_keys SET state = 'done', \
-                     target_id = (SELECT t FROM v WHERE v.k = idempotency_keys.key), \
-                     response_digest = NULL, error = NULL, updated_at = ",
-                );
-                qb.push_bind(now);
-                qb.push(" WHERE key IN (SELECT k FROM v)");
-                qb.build().execute(&mut **$c).await?;
-            }};
-        }
-        match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        }
+        let mut s = Statement::new("WITH v (k, t) AS (");
+        s.values(chunk, |row, (k, t)| {
+            row.bind(*k).bind(*t);
+        })
+        .push(
+            ") UPDATE idempotency_keys SET state = 'done', \
+             target_id = (SELECT t FROM v WHERE v.k = idempotency_keys.key), \
+             response_digest = NULL, error = NULL, updated_at = ",
+        )
+        .bind(now)
+        .push(" WHERE key IN (SELECT k FROM v)");
+        s.execute(exec.reborrow()).await?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use super::plan::LIFECYCLE;
 use super::runs::Counters;
 use super::runtime::{PairRuntime, job_error};
 use crate::config::OnDelete;
+use crate::queue::db_err;
 use crate::queue::{JobContext, JobError};
 use crate::store::{Exec, execute};
 use crate::time::now_ms;
@@ -22,10 +23,6 @@ pub struct Gone {
     pub source_key: String,
     pub invoice_id: String,
     pub reason: String,
-}
-
-fn db_err(e: impl std::fmt::Display) -> JobError {
-    JobError::retryable(format!("database: {e}"))
 }
 
 /// Voids or flags each invoice; marks the link so it happens once.
@@ -88,7 +85,7 @@ pub async fn handle(
                 "{}: invoice {} left as it is (on_delete = \"void\"): {e}",
                 g.reason, g.invoice_id
             );
-            let mut c = ctx.db.conn().await.map_err(db_err)?;
+            let mut c = ctx.db.conn().await.map_err(db_err("handle: connect"))?;
             if super::deadletters::record(
                 c.exec(),
                 &rt.pair.name,
@@ -98,7 +95,7 @@ pub async fn handle(
                 &reason,
             )
             .await
-            .map_err(db_err)?
+            .map_err(db_err("deadletters::record"))?
             {
                 counters.dead_lettered += 1;
             }
@@ -126,7 +123,11 @@ pub async fn handle(
             &format!("{LIFECYCLE}{}", status.as_str()),
         );
         {
-            let mut tx = ctx.db.begin().await.map_err(db_err)?;
+            let mut tx = ctx
+                .db
+                .begin()
+                .await
+                .map_err(db_err("handle: begin transaction"))?;
             if !keys::claim(
                 tx.exec(),
                 &key,
@@ -137,7 +138,7 @@ pub async fn handle(
                 &ctx.job_id,
             )
             .await
-            .map_err(db_err)?
+            .map_err(db_err("keys::claim"))?
             {
                 return Err(JobError::retry_after(
                     format!("{} is being voided by another job", g.source_key),
@@ -146,8 +147,8 @@ pub async fn handle(
             }
             keys::mark_sent(tx.exec(), std::slice::from_ref(&key), &ctx.job_id)
                 .await
-                .map_err(db_err)?;
-            tx.commit().await.map_err(db_err)?;
+                .map_err(db_err("keys::mark_sent"))?;
+            tx.commit().await.map_err(db_err("handle: commit"))?;
         }
         let out = changes
             .set_invoice_status(&WriteItem::update(
@@ -162,10 +163,14 @@ pub async fn handle(
             .map_err(|e| job_error("void", e))?;
         match out.result {
             Ok(_) => {
-                let mut tx = ctx.db.begin().await.map_err(db_err)?;
+                let mut tx = ctx
+                    .db
+                    .begin()
+                    .await
+                    .map_err(db_err("handle: begin transaction"))?;
                 keys::mark_done(tx.exec(), &key, &g.invoice_id, None)
                     .await
-                    .map_err(db_err)?;
+                    .map_err(db_err("keys::mark_done"))?;
                 set_link(
                     tx.exec(),
                     rt,
@@ -175,7 +180,7 @@ pub async fn handle(
                     Some(&g.reason),
                 )
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err("set_link"))?;
                 crate::audit::append(
                     &mut tx,
                     &crate::audit::AuditEntry {
@@ -187,17 +192,17 @@ pub async fn handle(
                     },
                 )
                 .await
-                .map_err(db_err)?;
-                tx.commit().await.map_err(db_err)?;
+                .map_err(db_err("audit::append"))?;
+                tx.commit().await.map_err(db_err("handle: commit"))?;
                 counters.voided += 1;
                 tracing::info!(record_key = %g.source_key, invoice = %g.invoice_id, status = status.as_str(), "invoice voided: its deal went away");
             }
             Err(e) if e.is_retryable() => return Err(job_error("void", e)),
             Err(e) => {
-                let mut c = ctx.db.conn().await.map_err(db_err)?;
+                let mut c = ctx.db.conn().await.map_err(db_err("handle: connect"))?;
                 keys::mark_failed(c.exec(), &key, &e.to_string())
                     .await
-                    .map_err(db_err)?;
+                    .map_err(db_err("keys::mark_failed"))?;
                 let reason = format!(
                     "{}: voiding invoice {} was refused: {e}",
                     g.reason, g.invoice_id
@@ -211,7 +216,7 @@ pub async fn handle(
                     &reason,
                 )
                 .await
-                .map_err(db_err)?
+                .map_err(db_err("deadletters::record"))?
                 {
                     counters.dead_lettered += 1;
                 }
@@ -230,10 +235,10 @@ async fn mark(
     what: &str,
     flag: Option<&str>,
 ) -> Result<(), JobError> {
-    let mut c = db.conn().await.map_err(db_err)?;
+    let mut c = db.conn().await.map_err(db_err("mark: connect"))?;
     set_link(c.exec(), rt, mapping, source_key, what, flag)
         .await
-        .map_err(db_err)
+        .map_err(db_err("set_link"))
 }
 
 /// Marks the link `lifecycle:<what>` (the plan then leaves it alone) with a flag reason.

@@ -1,8 +1,7 @@
 //! Links: which target record each source record became, and what was last pushed.
 
-use crate::store::{Exec, execute};
+use crate::store::{Exec, IN_LIST_CHUNK, Statement, execute};
 use crate::time::now_ms;
-use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -24,29 +23,17 @@ pub async fn get_many(
     keys: &[String],
 ) -> Result<HashMap<String, LinkRow>, sqlx::Error> {
     let mut out = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(500) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT source_key, target_object, target_id, mapping_version, pushed_hash, \
-                     pushed_payload, target_version FROM links WHERE pair = ",
-                );
-                qb.push_bind(pair);
-                qb.push(" AND mapping = ");
-                qb.push_bind(mapping);
-                qb.push(" AND source_key IN (");
-                let mut sep = qb.separated(", ");
-                for k in chunk {
-                    sep.push_bind(k);
-                }
-                qb.push(")");
-                qb.build_query_as::<LinkRow>().fetch_all(&mut **$c).await?
-            }};
-        }
-        let rows = match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        };
+    for chunk in keys.chunks(IN_LIST_CHUNK) {
+        let mut s = Statement::new(
+            "SELECT source_key, target_object, target_id, mapping_version, pushed_hash, \
+             pushed_payload, target_version FROM links WHERE pair = ",
+        );
+        s.bind(pair)
+            .push(" AND mapping = ")
+            .bind(mapping)
+            .push(" AND source_key IN ")
+            .bind_list(chunk);
+        let rows: Vec<LinkRow> = s.fetch_all(exec.reborrow()).await?;
         out.extend(rows.into_iter().map(|r| (r.source_key.clone(), r)));
     }
     Ok(out)
@@ -106,38 +93,30 @@ pub async fn upsert_many(mut exec: Exec<'_>, links: &[LinkWrite<'_>]) -> Result<
         .collect();
     rows.sort_by_key(|l| l.source_key);
     for chunk in rows.chunks(200) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "INSERT INTO links (pair, mapping, source_key, target_object, target_id, \
-                     mapping_version, pushed_hash, pushed_at, pushed_payload, target_version) ",
-                );
-                qb.push_values(chunk, |mut b, l| {
-                    b.push_bind(l.pair)
-                        .push_bind(l.mapping)
-                        .push_bind(l.source_key)
-                        .push_bind(l.target_object)
-                        .push_bind(l.target_id)
-                        .push_bind(l.mapping_version)
-                        .push_bind(l.pushed_hash)
-                        .push_bind(now)
-                        .push_bind(l.pushed_payload)
-                        .push_bind(l.target_version);
-                });
-                qb.push(
-                    " ON CONFLICT (pair, mapping, source_key) DO UPDATE SET \
-                     target_object = excluded.target_object, target_id = excluded.target_id, \
-                     mapping_version = excluded.mapping_version, pushed_hash = excluded.pushed_hash, \
-                     pushed_at = excluded.pushed_at, pushed_payload = excluded.pushed_payload, \
-                     target_version = excluded.target_version",
-                );
-                qb.build().execute(&mut **$c).await?;
-            }};
-        }
-        match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        }
+        let mut s = Statement::new(
+            "INSERT INTO links (pair, mapping, source_key, target_object, target_id, \
+             mapping_version, pushed_hash, pushed_at, pushed_payload, target_version) ",
+        );
+        s.values(chunk, |row, l| {
+            row.bind(l.pair)
+                .bind(l.mapping)
+                .bind(l.source_key)
+                .bind(l.target_object)
+                .bind(l.target_id)
+                .bind(l.mapping_version)
+                .bind(l.pushed_hash)
+                .bind(now)
+                .bind(l.pushed_payload)
+                .bind(l.target_version);
+        })
+        .push(
+            " ON CONFLICT (pair, mapping, source_key) DO UPDATE SET \
+             target_object = excluded.target_object, target_id = excluded.target_id, \
+             mapping_version = excluded.mapping_version, pushed_hash = excluded.pushed_hash, \
+             pushed_at = excluded.pushed_at, pushed_payload = excluded.pushed_payload, \
+             target_version = excluded.target_version",
+        );
+        s.execute(exec.reborrow()).await?;
     }
     Ok(())
 }
@@ -156,28 +135,15 @@ pub async fn owners_of(
         target_id: Option<String>,
     }
     let mut out = HashMap::new();
-    for chunk in target_ids.chunks(500) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT source_key, target_id FROM links WHERE pair = ",
-                );
-                qb.push_bind(pair);
-                qb.push(" AND target_object = ");
-                qb.push_bind(target_object);
-                qb.push(" AND target_id IN (");
-                let mut sep = qb.separated(", ");
-                for k in chunk {
-                    sep.push_bind(k);
-                }
-                qb.push(") ORDER BY source_key");
-                qb.build_query_as::<Row>().fetch_all(&mut **$c).await?
-            }};
-        }
-        let rows = match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        };
+    for chunk in target_ids.chunks(IN_LIST_CHUNK) {
+        let mut s = Statement::new("SELECT source_key, target_id FROM links WHERE pair = ");
+        s.bind(pair)
+            .push(" AND target_object = ")
+            .bind(target_object)
+            .push(" AND target_id IN ")
+            .bind_list(chunk)
+            .push(" ORDER BY source_key");
+        let rows: Vec<Row> = s.fetch_all(exec.reborrow()).await?;
         for r in rows {
             if let Some(t) = r.target_id {
                 // the first (by key) wins, stable across runs

@@ -5,10 +5,9 @@
 //! a row is only rewritten when its content hash changed, so re-reading the overlap
 //! window of an incremental pull costs no writes.
 
-use crate::store::{Exec, execute, fetch_all, fetch_optional};
+use crate::store::{Exec, IN_LIST_CHUNK, Statement, execute, fetch_all, fetch_optional};
 use crate::time::now_ms;
 use ledgerbridge_sdk::model::{CrmObject, CrmRecord};
-use sqlx::QueryBuilder;
 
 /// Rows per multi-row statement (9 binds each, far under both backends' limits).
 const CHUNK: usize = 100;
@@ -65,40 +64,32 @@ pub async fn upsert(
         .collect();
     let mut changed = 0;
     for chunk in prepared.chunks(CHUNK) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "INSERT INTO records (connection, object, record_key, content_hash, payload, \
-                     deleted, source_version, source_updated_at, mirrored_at) ",
-                );
-                qb.push_values(chunk, |mut b, p| {
-                    b.push_bind(connection)
-                        .push_bind(p.object)
-                        .push_bind(&p.key)
-                        .push_bind(&p.hash)
-                        .push_bind(&p.payload)
-                        .push_bind(p.deleted)
-                        .push_bind(&p.version)
-                        .push_bind(p.updated_at)
-                        .push_bind(now);
-                });
-                qb.push(
-                    " ON CONFLICT (connection, object, record_key) DO UPDATE SET \
-                     content_hash = excluded.content_hash, payload = excluded.payload, \
-                     deleted = excluded.deleted, source_version = excluded.source_version, \
-                     source_updated_at = excluded.source_updated_at, \
-                     mirrored_at = excluded.mirrored_at \
-                     WHERE records.content_hash <> excluded.content_hash \
-                     AND (records.source_updated_at IS NULL \
-                     OR excluded.source_updated_at >= records.source_updated_at)",
-                );
-                qb.build().execute(&mut **$c).await?.rows_affected()
-            }};
-        }
-        changed += match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        };
+        let mut s = Statement::new(
+            "INSERT INTO records (connection, object, record_key, content_hash, payload, \
+             deleted, source_version, source_updated_at, mirrored_at) ",
+        );
+        s.values(chunk, |row, p| {
+            row.bind(connection)
+                .bind(p.object)
+                .bind(&p.key)
+                .bind(&p.hash)
+                .bind(&p.payload)
+                .bind(p.deleted)
+                .bind(&p.version)
+                .bind(p.updated_at)
+                .bind(now);
+        })
+        .push(
+            " ON CONFLICT (connection, object, record_key) DO UPDATE SET \
+             content_hash = excluded.content_hash, payload = excluded.payload, \
+             deleted = excluded.deleted, source_version = excluded.source_version, \
+             source_updated_at = excluded.source_updated_at, \
+             mirrored_at = excluded.mirrored_at \
+             WHERE records.content_hash <> excluded.content_hash \
+             AND (records.source_updated_at IS NULL \
+             OR excluded.source_updated_at >= records.source_updated_at)",
+        );
+        changed += s.execute(exec.reborrow()).await?;
     }
     Ok(changed)
 }
@@ -123,7 +114,7 @@ pub async fn load(
             .push(k);
     }
     for (object, keys) in &by_object {
-        for chunk in keys.chunks(500) {
+        for chunk in keys.chunks(IN_LIST_CHUNK) {
             load_chunk(&mut exec, connection, *object, chunk, &mut out).await?;
         }
     }
@@ -137,34 +128,16 @@ async fn load_chunk(
     chunk: &[&String],
     out: &mut Vec<MirrorRow>,
 ) -> Result<(), sqlx::Error> {
-    {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT record_key, content_hash, payload, deleted FROM records \
-                     WHERE connection = ",
-                );
-                qb.push_bind(connection);
-                if let Some(object) = object {
-                    qb.push(" AND object = ");
-                    qb.push_bind(object);
-                }
-                qb.push(" AND record_key IN (");
-                let mut sep = qb.separated(", ");
-                for k in chunk {
-                    sep.push_bind(k.as_str());
-                }
-                qb.push(")");
-                qb.build_query_as::<MirrorRow>()
-                    .fetch_all(&mut **$c)
-                    .await?
-            }};
-        }
-        out.extend(match exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        });
+    let mut s = Statement::new(
+        "SELECT record_key, content_hash, payload, deleted FROM records WHERE connection = ",
+    );
+    s.bind(connection);
+    if let Some(object) = object {
+        s.push(" AND object = ").bind(object);
     }
+    s.push(" AND record_key IN ")
+        .bind_list(chunk.iter().copied());
+    out.extend(s.fetch_all::<MirrorRow>(exec.reborrow()).await?);
     Ok(())
 }
 

@@ -53,8 +53,5 @@ pub fn register_with(h: &mut Handlers, runtimes: Arc<runtime::Runtimes>) {
     h.register(JobKind::WriteBack, webhook::WriteBackHandler::new(runtimes));
 }
 
-/// sha256 hex of bytes.
-pub fn digest(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
-}
+/// SHA-256 of `bytes`, lowercase hex.
+pub use ledgerbridge_sdk::sha256_hex as digest;

@@ -9,7 +9,7 @@
 use super::related::{RelatedSet, source_record};
 use super::runtime::PairRuntime;
 use super::{keys, links, mirror};
-use crate::queue::JobError;
+use crate::queue::{JobError, db_err};
 use crate::store::Db;
 use ledgerbridge_mapping::{MapError, MappingSet, Outcome};
 use ledgerbridge_sdk::model::{CrmObject, CrmRecord, FinanceObject};
@@ -122,15 +122,11 @@ pub async fn plan(
     emit: &mut (dyn FnMut(PlanItem) + Send),
 ) -> Result<(), JobError> {
     let set = rt.mappings()?;
-    let store = |e: sqlx::Error| JobError::retryable(format!("database: {e}"));
     let in_flight: HashSet<String> = {
-        let mut c = db
-            .conn()
-            .await
-            .map_err(|e| JobError::retryable(e.to_string()))?;
+        let mut c = db.conn().await.map_err(db_err("plan: connect"))?;
         keys::in_flight(c.exec(), &rt.pair.name)
             .await
-            .map_err(store)?
+            .map_err(db_err("keys::in_flight"))?
             .into_iter()
             .collect()
     };
@@ -144,13 +140,10 @@ pub async fn plan(
                 let mut after = String::new();
                 loop {
                     let rows = {
-                        let mut c = db
-                            .conn()
-                            .await
-                            .map_err(|e| JobError::retryable(e.to_string()))?;
+                        let mut c = db.conn().await.map_err(db_err("plan: connect"))?;
                         mirror::scan(c.exec(), &rt.source_connection, object, &after, SCAN_CHUNK)
                             .await
-                            .map_err(store)?
+                            .map_err(db_err("mirror::scan"))?
                     };
                     let Some(last) = rows.last() else { break };
                     after = last.record_key.clone();
@@ -164,13 +157,10 @@ pub async fn plan(
         }
         Scope::Keys(keys) => {
             let rows = {
-                let mut c = db
-                    .conn()
-                    .await
-                    .map_err(|e| JobError::retryable(e.to_string()))?;
+                let mut c = db.conn().await.map_err(db_err("plan: connect"))?;
                 mirror::load(c.exec(), &rt.source_connection, &keys)
                     .await
-                    .map_err(store)?
+                    .map_err(db_err("mirror::load"))?
             };
             plan_rows(rt, db, &set, rows, &in_flight, want_changes, emit).await?;
         }
@@ -188,7 +178,6 @@ async fn plan_rows(
     want_changes: bool,
     emit: &mut (dyn FnMut(PlanItem) + Send),
 ) -> Result<(), JobError> {
-    let store = |e: sqlx::Error| JobError::retryable(format!("database: {e}"));
     let mut records = Vec::with_capacity(rows.len());
     let mut deleted = Vec::new();
     for row in &rows {
@@ -198,13 +187,10 @@ async fn plan_rows(
             Err(e) => return Err(JobError::permanent(e)),
         }
     }
-    let mut c = db
-        .conn()
-        .await
-        .map_err(|e| JobError::retryable(e.to_string()))?;
+    let mut c = db.conn().await.map_err(db_err("plan_rows: connect"))?;
     let related = RelatedSet::load(c.exec(), &rt.source_connection, &records)
         .await
-        .map_err(store)?;
+        .map_err(db_err("RelatedSet::load"))?;
     // Links of every mapping that applies to these records, one query per mapping.
     let mut link_maps = std::collections::HashMap::new();
     for m in set.mappings().iter().filter(|m| m.enabled) {
@@ -217,7 +203,7 @@ async fn plan_rows(
         if !source_keys.is_empty() {
             let l = links::get_many(c.exec(), &rt.pair.name, &m.id.name, &source_keys)
                 .await
-                .map_err(store)?;
+                .map_err(db_err("links::get_many"))?;
             link_maps.insert(m.id.name.clone(), l);
         }
     }

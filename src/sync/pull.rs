@@ -12,6 +12,7 @@ use super::mirror;
 use super::plan::{self, Action, PlanItem, Scope, target_rank};
 use super::runs::{self, Counters};
 use super::runtime::{PairRuntime, Runtimes, job_error};
+use crate::queue::db_err;
 use crate::queue::job::{PullJob, PushJob, WriteBackJob};
 use crate::queue::{Job, JobContext, JobError, JobHandler, enqueue_in_tx};
 use futures::StreamExt;
@@ -36,10 +37,6 @@ impl PullHandler {
     pub fn new(runtimes: Arc<Runtimes>) -> Self {
         PullHandler { runtimes }
     }
-}
-
-fn db_err(e: impl std::fmt::Display) -> JobError {
-    JobError::retryable(format!("database: {e}"))
 }
 
 #[async_trait::async_trait]
@@ -71,7 +68,7 @@ impl JobHandler for PullHandler {
                 ctx.db
                     .analyze(&["records", "links", "idempotency_keys", "invoice_state"])
                     .await
-                    .map_err(db_err)?;
+                    .map_err(db_err("analyze"))?;
             }
             poll_invoices(&rt, &ctx.db, p.run_id.is_some()).await?;
             plan_and_enqueue(&rt, ctx, p, &mut counters).await
@@ -80,8 +77,10 @@ impl JobHandler for PullHandler {
         counters.api_calls = rt.take_calls() as i64;
         rt.record_api_stats(&ctx.db).await;
         if let Some(run) = &p.run_id {
-            let mut c = ctx.db.conn().await.map_err(db_err)?;
-            runs::add(c.exec(), run, &counters).await.map_err(db_err)?;
+            let mut c = ctx.db.conn().await.map_err(db_err("run: connect"))?;
+            runs::add(c.exec(), run, &counters)
+                .await
+                .map_err(db_err("runs::add"))?;
         }
         result
     }
@@ -124,10 +123,10 @@ async fn pull_object(
     let since = if full {
         None
     } else {
-        let mut c = db.conn().await.map_err(db_err)?;
+        let mut c = db.conn().await.map_err(db_err("pull_object: connect"))?;
         mirror::cursor(c.exec(), &rt.source_connection, object)
             .await
-            .map_err(db_err)?
+            .map_err(db_err("mirror::cursor"))?
             .map(Cursor::new)
     };
     // A full listing also tells what is gone: records it no longer returns were
@@ -141,10 +140,13 @@ async fn pull_object(
         if listing_all {
             seen.extend(page.records.iter().map(|r| r.key()));
         }
-        let mut tx = db.begin().await.map_err(db_err)?;
+        let mut tx = db
+            .begin()
+            .await
+            .map_err(db_err("pull_object: begin transaction"))?;
         mirror::upsert(tx.exec(), &rt.source_connection, &page.records)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err("mirror::upsert"))?;
         mirror::set_cursor(
             tx.exec(),
             &rt.source_connection,
@@ -152,23 +154,23 @@ async fn pull_object(
             page.cursor.as_str(),
         )
         .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        .map_err(db_err("mirror::set_cursor"))?;
+        tx.commit().await.map_err(db_err("pull_object: commit"))?;
         n += page.records.len() as i64;
     }
     drop(pages);
     if listing_all {
-        let mut c = db.conn().await.map_err(db_err)?;
+        let mut c = db.conn().await.map_err(db_err("pull_object: connect"))?;
         let gone: Vec<String> = mirror::live_keys(c.exec(), &rt.source_connection, object)
             .await
-            .map_err(db_err)?
+            .map_err(db_err("mirror::live_keys"))?
             .into_iter()
             .filter(|k| !seen.contains(k))
             .collect();
         if !gone.is_empty() {
             mirror::mark_deleted(c.exec(), &rt.source_connection, &gone)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err("mirror::mark_deleted"))?;
             tracing::info!(connection = %rt.source_connection, object = object.as_str(), records = gone.len(), "no longer in the source: marked deleted");
         }
     }
@@ -248,7 +250,11 @@ impl PlannedWork {
         counters.planned += self.planned;
         counters.unchanged += self.unchanged;
         counters.skipped += self.skipped;
-        let mut tx = ctx.db.begin().await.map_err(db_err)?;
+        let mut tx = ctx
+            .db
+            .begin()
+            .await
+            .map_err(db_err("enqueue: begin transaction"))?;
         for f in &self.failures {
             let reason = f
                 .error
@@ -266,7 +272,7 @@ impl PlannedWork {
                 &reason,
             )
             .await
-            .map_err(db_err)?
+            .map_err(db_err("deadletters::record"))?
             {
                 counters.dead_lettered += 1;
             }
@@ -319,7 +325,7 @@ impl PlannedWork {
                 jobs += 1;
             }
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err("enqueue: commit"))?;
         tracing::info!(pair = %rt.pair.name, planned = counters.planned, push_jobs = jobs, dead_letters = counters.dead_lettered, "planned");
         Ok(())
     }
@@ -366,10 +372,10 @@ pub async fn poll_invoices(
         return Ok(());
     }
     let since = {
-        let mut c = db.conn().await.map_err(db_err)?;
+        let mut c = db.conn().await.map_err(db_err("poll_invoices: connect"))?;
         mirror::cursor_of(c.exec(), &rt.target_connection, "invoice")
             .await
-            .map_err(db_err)?
+            .map_err(db_err("mirror::cursor_of"))?
             .map(Cursor::new)
     };
     let mut pages = rt.target.list_invoices(since.as_ref());
@@ -378,10 +384,10 @@ pub async fn poll_invoices(
         let page = page.map_err(|e| job_error("poll invoices", e))?;
         let ids: Vec<String> = page.records.iter().map(|i| i.id.clone()).collect();
         let keys = {
-            let mut c = db.conn().await.map_err(db_err)?;
+            let mut c = db.conn().await.map_err(db_err("poll_invoices: connect"))?;
             super::writeback::linked(c.exec(), &rt.pair.name, &ids)
                 .await
-                .map_err(db_err)?
+                .map_err(db_err("writeback::linked"))?
         };
         let ours: Vec<_> = page
             .records
@@ -389,11 +395,14 @@ pub async fn poll_invoices(
             .filter_map(|i| keys.get(&i.id).map(|k| (k.clone(), i)))
             .collect();
         if in_run {
-            let mut tx = db.begin().await.map_err(db_err)?;
+            let mut tx = db
+                .begin()
+                .await
+                .map_err(db_err("poll_invoices: begin transaction"))?;
             super::writeback::remember(tx.exec(), rt, &ours)
                 .await
-                .map_err(db_err)?;
-            tx.commit().await.map_err(db_err)?;
+                .map_err(db_err("writeback::remember"))?;
+            tx.commit().await.map_err(db_err("poll_invoices: commit"))?;
         } else {
             super::writeback::apply(rt, db, ours).await?;
         }
@@ -401,10 +410,10 @@ pub async fn poll_invoices(
     }
     drop(pages);
     if let Some(c) = last {
-        let mut conn = db.conn().await.map_err(db_err)?;
+        let mut conn = db.conn().await.map_err(db_err("poll_invoices: connect"))?;
         mirror::set_cursor_of(conn.exec(), &rt.target_connection, "invoice", c.as_str())
             .await
-            .map_err(db_err)?;
+            .map_err(db_err("mirror::set_cursor_of"))?;
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ use super::related::{RelatedSet, source_record};
 use super::runs::{self, Counters};
 use super::runtime::{PairRuntime, Runtimes, job_error};
 use crate::config::OnConflict;
+use crate::queue::db_err;
 use crate::queue::job::PushJob;
 use crate::queue::{Job, JobContext, JobError, JobHandler};
 use crate::store::DbTx;
@@ -60,14 +61,10 @@ impl JobHandler for PushHandler {
                 .map_err(|e| JobError::retryable(e.to_string()))?;
             runs::add(c.exec(), run, &counters)
                 .await
-                .map_err(|e| JobError::retryable(format!("database: {e}")))?;
+                .map_err(db_err("runs::add"))?;
         }
         result
     }
-}
-
-fn db_err(e: impl std::fmt::Display) -> JobError {
-    JobError::retryable(format!("database: {e}"))
 }
 
 /// One record of the batch, mapped and keyed.
@@ -104,7 +101,7 @@ async fn push(
     if items.is_empty() {
         return Ok(());
     }
-    let written = write(
+    write(
         rt,
         ctx,
         &set,
@@ -116,7 +113,6 @@ async fn push(
         counters,
     )
     .await?;
-    let _ = written;
     Ok(())
 }
 
@@ -130,10 +126,14 @@ async fn map_records(
     counters: &mut Counters,
 ) -> Result<(Vec<Item>, Vec<super::lifecycle::Gone>), JobError> {
     let m = set.get(mapping).expect("checked by the caller");
-    let mut c = ctx.db.conn().await.map_err(db_err)?;
+    let mut c = ctx
+        .db
+        .conn()
+        .await
+        .map_err(db_err("map_records: connect"))?;
     let rows = super::mirror::load(c.exec(), &rt.source_connection, record_keys)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err("mirror::load"))?;
     let mut records = Vec::with_capacity(rows.len());
     let mut deleted = Vec::new();
     for r in &rows {
@@ -146,12 +146,12 @@ async fn map_records(
     }
     let related = RelatedSet::load(c.exec(), &rt.source_connection, &records)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err("RelatedSet::load"))?;
     let mut source_keys: Vec<String> = records.iter().map(CrmRecord::key).collect();
     source_keys.extend(deleted.iter().cloned());
     let own_links = links::get_many(c.exec(), &rt.pair.name, mapping, &source_keys)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err("links::get_many"))?;
     let mut items = Vec::with_capacity(records.len());
     let mut gone = Vec::new();
     // A linked invoice whose deal went away (once: handled links are marked).
@@ -225,7 +225,7 @@ async fn map_records(
                     &e.dead_letter_reason(),
                 )
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err("deadletters::record"))?;
                 counters.failed += 1;
                 if wrote {
                     counters.dead_lettered += 1;
@@ -341,8 +341,10 @@ fn write_pass<'a>(
         let mut done: HashMap<String, String> = HashMap::new();
         let key_list: Vec<String> = items.iter().map(|i| i.key.clone()).collect();
         let existing: HashMap<String, KeyRow> = {
-            let mut c = ctx.db.conn().await.map_err(db_err)?;
-            keys::get_many(c.exec(), &key_list).await.map_err(db_err)?
+            let mut c = ctx.db.conn().await.map_err(db_err("write_pass: connect"))?;
+            keys::get_many(c.exec(), &key_list)
+                .await
+                .map_err(db_err("keys::get_many"))?
         };
         let mut busy = Vec::new();
         let mut to_recover = Vec::new();
@@ -352,9 +354,13 @@ fn write_pass<'a>(
                 Some(k) if k.state == "done" => {
                     // An earlier attempt wrote it; make sure the link says so.
                     let id = k.target_id.clone().unwrap_or_default();
-                    let mut tx = ctx.db.begin().await.map_err(db_err)?;
-                    link(&mut tx, rt, mapping, version, target_object, &it, &id, None).await?;
-                    tx.commit().await.map_err(db_err)?;
+                    let mut tx = ctx
+                        .db
+                        .begin()
+                        .await
+                        .map_err(db_err("write_pass: begin transaction"))?;
+                    link(&mut tx, rt, mapping, version, target_object, &it, &id).await?;
+                    tx.commit().await.map_err(db_err("write_pass: commit"))?;
                     counters.unchanged += 1;
                     done.insert(it.source_key.clone(), id);
                 }
@@ -383,13 +389,16 @@ fn write_pass<'a>(
                     // A write that may have happened is looked up before it is resent.
                     match recover(rt, &w).await? {
                         Some(id) => {
-                            let mut tx = ctx.db.begin().await.map_err(db_err)?;
+                            let mut tx = ctx
+                                .db
+                                .begin()
+                                .await
+                                .map_err(db_err("write_pass: begin transaction"))?;
                             keys::mark_done(tx.exec(), &it.key, &id, None)
                                 .await
-                                .map_err(db_err)?;
-                            link(&mut tx, rt, mapping, version, target_object, &it, &id, None)
-                                .await?;
-                            tx.commit().await.map_err(db_err)?;
+                                .map_err(db_err("keys::mark_done"))?;
+                            link(&mut tx, rt, mapping, version, target_object, &it, &id).await?;
+                            tx.commit().await.map_err(db_err("write_pass: commit"))?;
                             if it.target_id.is_some() {
                                 counters.updated += 1;
                             } else {
@@ -403,7 +412,11 @@ fn write_pass<'a>(
                 }
                 Prepared::Ready(w) => ready.push((it, *w)),
                 Prepared::Adopt(id) => {
-                    let mut tx = ctx.db.begin().await.map_err(db_err)?;
+                    let mut tx = ctx
+                        .db
+                        .begin()
+                        .await
+                        .map_err(db_err("write_pass: begin transaction"))?;
                     if !keys::claim(
                         tx.exec(),
                         &it.key,
@@ -414,16 +427,16 @@ fn write_pass<'a>(
                         &ctx.job_id,
                     )
                     .await
-                    .map_err(db_err)?
+                    .map_err(db_err("keys::claim"))?
                     {
                         busy.push(it.source_key.clone());
                         continue;
                     }
                     keys::mark_done(tx.exec(), &it.key, &id, None)
                         .await
-                        .map_err(db_err)?;
-                    link(&mut tx, rt, mapping, version, target_object, &it, &id, None).await?;
-                    tx.commit().await.map_err(db_err)?;
+                        .map_err(db_err("keys::mark_done"))?;
+                    link(&mut tx, rt, mapping, version, target_object, &it, &id).await?;
+                    tx.commit().await.map_err(db_err("write_pass: commit"))?;
                     if was_sent.contains(&it.key) {
                         counters.created += 1;
                     } else {
@@ -434,7 +447,7 @@ fn write_pass<'a>(
                 Prepared::Nothing => counters.unchanged += 1,
                 Prepared::Later => later.push(it),
                 Prepared::Flag(why) => {
-                    let mut c = ctx.db.conn().await.map_err(db_err)?;
+                    let mut c = ctx.db.conn().await.map_err(db_err("write_pass: connect"))?;
                     if super::lifecycle::flag(
                         c.exec(),
                         &rt.pair.name,
@@ -443,7 +456,7 @@ fn write_pass<'a>(
                         &why,
                     )
                     .await
-                    .map_err(db_err)?
+                    .map_err(db_err("lifecycle::flag"))?
                     {
                         counters.flagged += 1;
                         tracing::warn!(record_key = %it.source_key, "{why}");
@@ -452,17 +465,21 @@ fn write_pass<'a>(
                     }
                 }
                 Prepared::Accept(why) => {
-                    let mut tx = ctx.db.begin().await.map_err(db_err)?;
+                    let mut tx = ctx
+                        .db
+                        .begin()
+                        .await
+                        .map_err(db_err("write_pass: begin transaction"))?;
                     let id = it.target_id.clone().unwrap_or_default();
-                    link(&mut tx, rt, mapping, version, target_object, &it, &id, None).await?;
+                    link(&mut tx, rt, mapping, version, target_object, &it, &id).await?;
                     super::lifecycle::flag(tx.exec(), &rt.pair.name, mapping, &it.source_key, &why)
                         .await
-                        .map_err(db_err)?;
-                    tx.commit().await.map_err(db_err)?;
+                        .map_err(db_err("lifecycle::flag"))?;
+                    tx.commit().await.map_err(db_err("write_pass: commit"))?;
                     counters.flagged += 1;
                 }
                 Prepared::Fail(reason) => {
-                    let mut c = ctx.db.conn().await.map_err(db_err)?;
+                    let mut c = ctx.db.conn().await.map_err(db_err("write_pass: connect"))?;
                     if deadletters::record(
                         c.exec(),
                         &rt.pair.name,
@@ -472,7 +489,7 @@ fn write_pass<'a>(
                         &reason,
                     )
                     .await
-                    .map_err(db_err)?
+                    .map_err(db_err("deadletters::record"))?
                     {
                         counters.dead_lettered += 1;
                     }
@@ -487,7 +504,11 @@ fn write_pass<'a>(
         // Claim: → sent, committed before the call. A key another live job claimed
         // first (it is writing the same record now) is left to that job.
         {
-            let mut tx = ctx.db.begin().await.map_err(db_err)?;
+            let mut tx = ctx
+                .db
+                .begin()
+                .await
+                .map_err(db_err("write_pass: begin transaction"))?;
             let claims: Vec<keys::Claim> = ready
                 .iter()
                 .map(|(it, _)| keys::Claim {
@@ -500,9 +521,9 @@ fn write_pass<'a>(
                 .collect();
             let claimed = keys::claim_sent_many(tx.exec(), &claims, &ctx.job_id)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err("keys::claim_sent_many"))?;
             drop(claims);
-            tx.commit().await.map_err(db_err)?;
+            tx.commit().await.map_err(db_err("write_pass: commit"))?;
             let (mine, theirs): (Vec<_>, Vec<_>) = ready
                 .into_iter()
                 .partition(|(it, _)| claimed.contains(&it.key));
@@ -523,7 +544,11 @@ fn write_pass<'a>(
         let mut audit = Vec::new();
         let mut written_invoices = Vec::new();
         let mut written: Vec<(&Item, &ledgerbridge_sdk::Written)> = Vec::new();
-        let mut tx = ctx.db.begin().await.map_err(db_err)?;
+        let mut tx = ctx
+            .db
+            .begin()
+            .await
+            .map_err(db_err("write_pass: begin transaction"))?;
         for (it, r) in &ready {
             let Some(o) = by_key.get(r.key()) else {
                 retry.get_or_insert(ConnectorError::retryable(format!(
@@ -567,7 +592,7 @@ fn write_pass<'a>(
                     );
                     keys::mark_failed(tx.exec(), &it.key, &reason)
                         .await
-                        .map_err(db_err)?;
+                        .map_err(db_err("keys::mark_failed"))?;
                     if deadletters::record(
                         tx.exec(),
                         &rt.pair.name,
@@ -577,7 +602,7 @@ fn write_pass<'a>(
                         &reason,
                     )
                     .await
-                    .map_err(db_err)?
+                    .map_err(db_err("deadletters::record"))?
                     {
                         counters.dead_lettered += 1;
                     }
@@ -593,7 +618,7 @@ fn write_pass<'a>(
                 .collect();
             keys::mark_done_many(tx.exec(), &ids)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err("keys::mark_done_many"))?;
             let link_rows: Vec<LinkWrite> = written
                 .iter()
                 .map(|(it, w)| LinkWrite {
@@ -610,25 +635,25 @@ fn write_pass<'a>(
                 .collect();
             links::upsert_many(tx.exec(), &link_rows)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err("links::upsert_many"))?;
             let sources: Vec<&str> = written
                 .iter()
                 .map(|(it, _)| it.source_key.as_str())
                 .collect();
             deadletters::resolve_many(tx.exec(), &rt.pair.name, mapping, &sources)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err("deadletters::resolve_many"))?;
         }
         crate::audit::append_many(&mut tx, &audit)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err("audit::append_many"))?;
         // What finance now knows goes back to the CRM deals (payments_source = finance):
         // pending with the links, written by the run's closing write-back job in full
         // batches, or at once for a push of no run (a webhook's).
         super::writeback::remember(tx.exec(), rt, &written_invoices)
             .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+            .map_err(db_err("writeback::remember"))?;
+        tx.commit().await.map_err(db_err("write_pass: commit"))?;
         if run.is_none() && !written_invoices.is_empty() {
             // A failure here does not fail the push: the marks stay pending for the
             // next flush (the next push, webhook or sync).
@@ -662,7 +687,8 @@ fn finish(
     }
 }
 
-/// Records the link (and the audit trail) of a written item.
+/// Records the link of an item the target has: the target record it became and what
+/// was pushed. No audit entry is written here (the batch's results append theirs).
 #[allow(clippy::too_many_arguments)]
 async fn link(
     tx: &mut DbTx,
@@ -672,7 +698,6 @@ async fn link(
     target_object: FinanceObject,
     it: &Item,
     target_id: &str,
-    target_version: Option<&str>,
 ) -> Result<(), JobError> {
     links::upsert(
         tx.exec(),
@@ -685,11 +710,11 @@ async fn link(
             mapping_version: version,
             pushed_hash: &it.hash,
             pushed_payload: &it.payload,
-            target_version,
+            target_version: None,
         },
     )
     .await
-    .map_err(db_err)
+    .map_err(db_err("links::upsert"))
 }
 
 /// Looks up a write that may have happened, by its external reference.
@@ -748,8 +773,8 @@ enum Prepared {
     Adopt(String),
     /// Nothing to write (a payment already recorded in full).
     Nothing,
-    /// Not now: written by a retry of the job once what it waits for is written (a
-    /// customer named like another one created in the same batch).
+    /// Not in this pass: a customer named like another one the same batch creates,
+    /// written in the job's second pass, where it finds that one by name.
     Later,
     Fail(String),
 }
@@ -799,10 +824,10 @@ async fn prepare(
             // with this record's fields: the first record keeps its customer as written.
             let found_ids: Vec<String> = found.iter().flatten().cloned().collect();
             let owners = {
-                let mut c = ctx.db.conn().await.map_err(db_err)?;
+                let mut c = ctx.db.conn().await.map_err(db_err("prepare: connect"))?;
                 links::owners_of(c.exec(), &rt.pair.name, "customer", &found_ids)
                     .await
-                    .map_err(db_err)?
+                    .map_err(db_err("links::owners_of"))?
             };
             // Names of the customers this batch creates: a second create of the same
             // name waits for the first (then resolves to it by name, or is refused alone).
@@ -953,10 +978,10 @@ async fn prepare(
             let keys_: Vec<String> = items.iter().map(|i| i.source_key.clone()).collect();
             let inv_links = match &inv_mapping {
                 Some(m) => {
-                    let mut c = ctx.db.conn().await.map_err(db_err)?;
+                    let mut c = ctx.db.conn().await.map_err(db_err("prepare: connect"))?;
                     links::get_many(c.exec(), &rt.pair.name, m, &keys_)
                         .await
-                        .map_err(db_err)?
+                        .map_err(db_err("links::get_many"))?
                 }
                 None => HashMap::new(),
             };
@@ -1083,10 +1108,14 @@ async fn resolve_customers(
         if ks.is_empty() {
             continue;
         }
-        let mut c = ctx.db.conn().await.map_err(db_err)?;
+        let mut c = ctx
+            .db
+            .conn()
+            .await
+            .map_err(db_err("resolve_customers: connect"))?;
         for (k, l) in links::get_many(c.exec(), &rt.pair.name, &m.id.name, &ks)
             .await
-            .map_err(db_err)?
+            .map_err(db_err("links::get_many"))?
         {
             if let Some(id) = l.target_id {
                 resolved.insert(k, id);
@@ -1156,10 +1185,14 @@ async fn resolve_customers(
             .cloned()
             .collect();
         if !still.is_empty() {
-            let mut c = ctx.db.conn().await.map_err(db_err)?;
+            let mut c = ctx
+                .db
+                .conn()
+                .await
+                .map_err(db_err("resolve_customers: connect"))?;
             for (k, l) in links::get_many(c.exec(), &rt.pair.name, &m.id.name, &still)
                 .await
-                .map_err(db_err)?
+                .map_err(db_err("links::get_many"))?
             {
                 if let Some(id) = l.target_id {
                     resolved.insert(k, id);

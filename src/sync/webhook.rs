@@ -10,6 +10,7 @@ use super::plan::{self, PlanItem, Scope};
 use super::runs::Counters;
 use super::runtime::{PairRuntime, Runtimes, job_error};
 use super::{mirror, pull, writeback};
+use crate::queue::db_err;
 use crate::queue::job::{WebhookJob, WriteBackJob};
 use crate::queue::{Job, JobContext, JobError, JobHandler};
 use crate::store::execute;
@@ -17,10 +18,6 @@ use ledgerbridge_sdk::model::CrmRecord;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-
-fn db_err(e: impl std::fmt::Display) -> JobError {
-    JobError::retryable(format!("database: {e}"))
-}
 
 pub struct WebhookHandler {
     runtimes: Arc<Runtimes>,
@@ -59,14 +56,14 @@ impl JobHandler for WebhookHandler {
         if !acted {
             tracing::info!(connection = %w.connection, object = %w.object, "no pair acts on this webhook");
         }
-        let mut c = ctx.db.conn().await.map_err(db_err)?;
+        let mut c = ctx.db.conn().await.map_err(db_err("run: connect"))?;
         execute!(
             c.exec(),
             "UPDATE webhook_inbox SET status = 'done' WHERE connection = $1 AND job_id = $2",
             &w.connection,
             &ctx.job_id
         )
-        .map_err(db_err)?;
+        .map_err(db_err("run: mark inbox rows done"))?;
         Ok(())
     }
 }
@@ -97,16 +94,20 @@ async fn crm_records(
     let mut keys: Vec<String> = records.iter().map(CrmRecord::key).collect();
     keys.extend(gone.iter().cloned());
     {
-        let mut tx = ctx.db.begin().await.map_err(db_err)?;
+        let mut tx = ctx
+            .db
+            .begin()
+            .await
+            .map_err(db_err("crm_records: begin transaction"))?;
         mirror::upsert(tx.exec(), &rt.source_connection, &records)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err("mirror::upsert"))?;
         if !gone.is_empty() {
             mirror::mark_deleted(tx.exec(), &rt.source_connection, &gone)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err("mirror::mark_deleted"))?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err("crm_records: commit"))?;
     }
     let mut items: Vec<PlanItem> = Vec::new();
     plan::plan(rt, &ctx.db, Scope::Keys(keys), false, &mut |i| {
@@ -160,7 +161,7 @@ const CLOSING_POLL: Duration = Duration::from_millis(250);
 async fn close_run(rt: &PairRuntime, ctx: &JobContext, run: &str) -> Result<(), JobError> {
     let others = crate::sync::runs::open_jobs_except(&ctx.db, run, &ctx.job_id)
         .await
-        .map_err(|e| JobError::retryable(format!("database: {e}")))?;
+        .map_err(db_err("runs::open_jobs_except"))?;
     if others > 0 {
         writeback::flush(rt, &ctx.db, writeback::Flush::FullBatches).await?;
         return Err(JobError::wait(

@@ -13,18 +13,14 @@
 use super::runtime::{PairRuntime, job_error};
 use crate::config::PaymentsSource;
 use crate::queue::JobError;
-use crate::store::{Db, Exec, fetch_all};
+use crate::queue::db_err;
+use crate::store::{Db, Exec, IN_LIST_CHUNK, Statement, fetch_all};
 use crate::time::now_ms;
 use chrono::NaiveDate;
 use ledgerbridge_sdk::model::{CrmObject, CrmRecord, PropertyUpdate, TargetInvoice};
 use rust_decimal::Decimal;
-use sqlx::QueryBuilder;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
-
-fn db_err(e: impl std::fmt::Display) -> JobError {
-    JobError::retryable(format!("database: {e}"))
-}
 
 /// What write-back did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +56,14 @@ pub async fn apply(
     if !enabled(rt) || invoices.is_empty() {
         return Ok(Outcome::default());
     }
-    let mut tx = db.begin().await.map_err(db_err)?;
-    remember(tx.exec(), rt, &invoices).await.map_err(db_err)?;
-    tx.commit().await.map_err(db_err)?;
+    let mut tx = db
+        .begin()
+        .await
+        .map_err(db_err("apply: begin transaction"))?;
+    remember(tx.exec(), rt, &invoices)
+        .await
+        .map_err(db_err("remember"))?;
+    tx.commit().await.map_err(db_err("apply: commit"))?;
     flush(rt, db, Flush::All).await
 }
 
@@ -99,44 +100,36 @@ pub async fn remember(
         .collect();
     let now = now_ms();
     for chunk in rows.chunks(50) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "INSERT INTO invoice_state (pair, invoice_id, source_key, company_key, number, \
-                     status, currency, total, amount_paid, amount_due, due_date, fully_paid_on, \
-                     updated_at, currency_rate) ",
-                );
-                qb.push_values(chunk, |mut b, (source_key, inv)| {
-                    b.push_bind(rt.pair.name.clone())
-                        .push_bind(inv.id.clone())
-                        .push_bind(source_key.clone())
-                        .push_bind(company_of.get(source_key).cloned())
-                        .push_bind(inv.number.clone())
-                        .push_bind(inv.status.as_str())
-                        .push_bind(inv.currency.code().to_string())
-                        .push_bind(inv.total.to_string())
-                        .push_bind(inv.amount_paid.to_string())
-                        .push_bind(inv.amount_due.to_string())
-                        .push_bind(inv.due_date.map(|d| d.to_string()))
-                        .push_bind(inv.fully_paid_on.map(|d| d.to_string()))
-                        .push_bind(now)
-                        .push_bind(inv.currency_rate.map(|r| r.to_string()));
-                });
-                qb.push(
-                    " ON CONFLICT (pair, invoice_id) DO UPDATE SET source_key = excluded.source_key, \
-                     company_key = excluded.company_key, number = excluded.number, \
-                     status = excluded.status, currency = excluded.currency, total = excluded.total, \
-                     amount_paid = excluded.amount_paid, amount_due = excluded.amount_due, \
-                     due_date = excluded.due_date, fully_paid_on = excluded.fully_paid_on, \
-                     updated_at = excluded.updated_at, currency_rate = excluded.currency_rate",
-                );
-                qb.build().execute(&mut **$c).await?;
-            }};
-        }
-        match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        }
+        let mut s = Statement::new(
+            "INSERT INTO invoice_state (pair, invoice_id, source_key, company_key, number, \
+             status, currency, total, amount_paid, amount_due, due_date, fully_paid_on, \
+             updated_at, currency_rate) ",
+        );
+        s.values(chunk, |row, (source_key, inv)| {
+            row.bind(&rt.pair.name)
+                .bind(&inv.id)
+                .bind(source_key)
+                .bind(company_of.get(source_key).cloned())
+                .bind(&inv.number)
+                .bind(inv.status.as_str())
+                .bind(inv.currency.code().to_string())
+                .bind(inv.total.to_string())
+                .bind(inv.amount_paid.to_string())
+                .bind(inv.amount_due.to_string())
+                .bind(inv.due_date.map(|d| d.to_string()))
+                .bind(inv.fully_paid_on.map(|d| d.to_string()))
+                .bind(now)
+                .bind(inv.currency_rate.map(|r| r.to_string()));
+        })
+        .push(
+            " ON CONFLICT (pair, invoice_id) DO UPDATE SET source_key = excluded.source_key, \
+             company_key = excluded.company_key, number = excluded.number, \
+             status = excluded.status, currency = excluded.currency, total = excluded.total, \
+             amount_paid = excluded.amount_paid, amount_due = excluded.amount_due, \
+             due_date = excluded.due_date, fully_paid_on = excluded.fully_paid_on, \
+             updated_at = excluded.updated_at, currency_rate = excluded.currency_rate",
+        );
+        s.execute(exec.reborrow()).await?;
     }
     let mut marks: Vec<&str> = invoices
         .iter()
@@ -157,28 +150,16 @@ async fn mark_pending(
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
     for chunk in record_keys.chunks(200) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "INSERT INTO writeback_pending (pair, record_key, marks, marked_at) ",
-                );
-                qb.push_values(chunk, |mut b, k| {
-                    b.push_bind(pair.to_string())
-                        .push_bind(k.to_string())
-                        .push("1")
-                        .push_bind(now);
-                });
-                qb.push(
-                    " ON CONFLICT (pair, record_key) DO UPDATE SET \
-                     marks = writeback_pending.marks + 1, marked_at = excluded.marked_at",
-                );
-                qb.build().execute(&mut **$c).await?;
-            }};
-        }
-        match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        }
+        let mut s =
+            Statement::new("INSERT INTO writeback_pending (pair, record_key, marks, marked_at) ");
+        s.values(chunk, |row, k| {
+            row.bind(pair).bind(*k).constant("1").bind(now);
+        })
+        .push(
+            " ON CONFLICT (pair, record_key) DO UPDATE SET \
+             marks = writeback_pending.marks + 1, marked_at = excluded.marked_at",
+        );
+        s.execute(exec.reborrow()).await?;
     }
     Ok(())
 }
@@ -214,7 +195,7 @@ pub async fn flush(rt: &PairRuntime, db: &Db, how: Flush) -> Result<Outcome, Job
     let caps = rt.source.capabilities();
     let today = chrono::Utc::now().date_naive();
     loop {
-        let mut c = db.conn().await.map_err(db_err)?;
+        let mut c = db.conn().await.map_err(db_err("flush: connect"))?;
         let mut picked: Vec<Pending> = Vec::new();
         for object in [CrmObject::Deal, CrmObject::Company] {
             let batch = caps.write_batch_for(object.as_str()) as i64;
@@ -231,7 +212,7 @@ pub async fn flush(rt: &PairRuntime, db: &Db, how: Flush) -> Result<Outcome, Job
                 &end,
                 batch
             )
-            .map_err(db_err)?;
+            .map_err(db_err("flush: read pending write-back"))?;
             if (how == Flush::All && !rows.is_empty()) || rows.len() as i64 == batch {
                 picked.extend(rows);
             }
@@ -242,10 +223,10 @@ pub async fn flush(rt: &PairRuntime, db: &Db, how: Flush) -> Result<Outcome, Job
         let keys: Vec<String> = picked.iter().map(|p| p.record_key.clone()).collect();
         let updates = build_updates(c.exec(), rt, &keys, today)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err("build_updates"))?;
         let last = last_hashes(c.exec(), &rt.pair.name, &keys)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err("last_hashes"))?;
         drop(c);
         let mut todo = Vec::new();
         for (key, u) in updates {
@@ -269,7 +250,10 @@ pub async fn flush(rt: &PairRuntime, db: &Db, how: Flush) -> Result<Outcome, Job
                 .await
                 .map_err(|e| job_error(&format!("write-back to {}", rt.source_connection), e))?
         };
-        let mut tx = db.begin().await.map_err(db_err)?;
+        let mut tx = db
+            .begin()
+            .await
+            .map_err(db_err("flush: begin transaction"))?;
         let mut audit = Vec::new();
         let mut hashes: Vec<(&str, &str)> = Vec::new();
         for ((key, h, u), r) in todo.iter().zip(&results) {
@@ -300,21 +284,21 @@ pub async fn flush(rt: &PairRuntime, db: &Db, how: Flush) -> Result<Outcome, Job
                         &reason,
                     )
                     .await
-                    .map_err(db_err)?;
+                    .map_err(db_err("deadletters::record"))?;
                     tracing::warn!(record_key = %key, error = %e, "write-back refused");
                 }
             }
         }
         remember_written(tx.exec(), &rt.pair.name, &hashes)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err("remember_written"))?;
         crate::audit::append_many(&mut tx, &audit)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err("audit::append_many"))?;
         clear_pending(tx.exec(), &rt.pair.name, &picked)
             .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+            .map_err(db_err("clear_pending"))?;
+        tx.commit().await.map_err(db_err("flush: commit"))?;
     }
 }
 
@@ -326,28 +310,16 @@ async fn remember_written(
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
     for chunk in hashes.chunks(200) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "INSERT INTO writebacks (pair, record_key, props_hash, written_at) ",
-                );
-                qb.push_values(chunk, |mut b, (k, h)| {
-                    b.push_bind(pair.to_string())
-                        .push_bind(k.to_string())
-                        .push_bind(h.to_string())
-                        .push_bind(now);
-                });
-                qb.push(
-                    " ON CONFLICT (pair, record_key) DO UPDATE SET \
-                     props_hash = excluded.props_hash, written_at = excluded.written_at",
-                );
-                qb.build().execute(&mut **$c).await?;
-            }};
-        }
-        match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        }
+        let mut s =
+            Statement::new("INSERT INTO writebacks (pair, record_key, props_hash, written_at) ");
+        s.values(chunk, |row, (k, h)| {
+            row.bind(pair).bind(*k).bind(*h).bind(now);
+        })
+        .push(
+            " ON CONFLICT (pair, record_key) DO UPDATE SET \
+             props_hash = excluded.props_hash, written_at = excluded.written_at",
+        );
+        s.execute(exec.reborrow()).await?;
     }
     Ok(())
 }
@@ -359,30 +331,20 @@ async fn clear_pending(
     picked: &[Pending],
 ) -> Result<(), sqlx::Error> {
     for chunk in picked.chunks(200) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb =
-                    QueryBuilder::<$db>::new("DELETE FROM writeback_pending WHERE pair = ");
-                qb.push_bind(pair.to_string());
-                qb.push(" AND (");
-                for (i, p) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        qb.push(" OR ");
-                    }
-                    qb.push("(record_key = ");
-                    qb.push_bind(p.record_key.clone());
-                    qb.push(" AND marks = ");
-                    qb.push_bind(p.marks);
-                    qb.push(")");
-                }
-                qb.push(")");
-                qb.build().execute(&mut **$c).await?;
-            }};
+        let mut s = Statement::new("DELETE FROM writeback_pending WHERE pair = ");
+        s.bind(pair).push(" AND (");
+        for (i, p) in chunk.iter().enumerate() {
+            if i > 0 {
+                s.push(" OR ");
+            }
+            s.push("(record_key = ")
+                .bind(&p.record_key)
+                .push(" AND marks = ")
+                .bind(p.marks)
+                .push(")");
         }
-        match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        }
+        s.push(")");
+        s.execute(exec.reborrow()).await?;
     }
     Ok(())
 }
@@ -528,28 +490,16 @@ async fn invoice_states(
     keys: &[String],
 ) -> Result<Vec<StateRow>, sqlx::Error> {
     let mut out = Vec::new();
-    for chunk in keys.chunks(500) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT source_key, company_key, number, status, amount_paid, amount_due, \
-                     currency_rate, due_date, fully_paid_on, updated_at FROM invoice_state \
-                     WHERE pair = ",
-                );
-                qb.push_bind(pair.to_string());
-                qb.push(format!(" AND {column} IN ("));
-                let mut sep = qb.separated(", ");
-                for k in chunk {
-                    sep.push_bind(k.clone());
-                }
-                qb.push(")");
-                qb.build_query_as::<StateRow>().fetch_all(&mut **$c).await?
-            }};
-        }
-        out.extend(match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        });
+    for chunk in keys.chunks(IN_LIST_CHUNK) {
+        let mut s = Statement::new(
+            "SELECT source_key, company_key, number, status, amount_paid, amount_due, \
+             currency_rate, due_date, fully_paid_on, updated_at FROM invoice_state \
+             WHERE pair = ",
+        );
+        s.bind(pair)
+            .push(&format!(" AND {column} IN "))
+            .bind_list(chunk);
+        out.extend(s.fetch_all::<StateRow>(exec.reborrow()).await?);
     }
     Ok(out)
 }
@@ -597,26 +547,10 @@ async fn last_hashes(
         props_hash: String,
     }
     let mut out = HashMap::new();
-    for chunk in keys.chunks(500) {
-        macro_rules! run {
-            ($db:ty, $c:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT record_key, props_hash FROM writebacks WHERE pair = ",
-                );
-                qb.push_bind(pair);
-                qb.push(" AND record_key IN (");
-                let mut sep = qb.separated(", ");
-                for k in chunk {
-                    sep.push_bind(k);
-                }
-                qb.push(")");
-                qb.build_query_as::<Row>().fetch_all(&mut **$c).await?
-            }};
-        }
-        let rows = match &mut exec {
-            Exec::Sqlite(c) => run!(sqlx::Sqlite, c),
-            Exec::Postgres(c) => run!(sqlx::Postgres, c),
-        };
+    for chunk in keys.chunks(IN_LIST_CHUNK) {
+        let mut s = Statement::new("SELECT record_key, props_hash FROM writebacks WHERE pair = ");
+        s.bind(pair).push(" AND record_key IN ").bind_list(chunk);
+        let rows: Vec<Row> = s.fetch_all(exec.reborrow()).await?;
         out.extend(rows.into_iter().map(|r| (r.record_key, r.props_hash)));
     }
     Ok(out)
@@ -632,10 +566,10 @@ pub async fn refresh(
         return Ok(Outcome::default());
     }
     let keys = {
-        let mut c = db.conn().await.map_err(db_err)?;
+        let mut c = db.conn().await.map_err(db_err("refresh: connect"))?;
         linked(c.exec(), &rt.pair.name, invoice_ids)
             .await
-            .map_err(db_err)?
+            .map_err(db_err("linked"))?
     };
     if keys.is_empty() {
         return Ok(Outcome::default());

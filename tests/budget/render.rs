@@ -59,10 +59,25 @@ fn csv_has_one_row_per_line_and_a_total_row() {
 fn table_shows_every_line_the_totals_and_the_warnings() {
     let r = compute(&inputs());
     let t = render(&r, Format::Table);
-    assert!(t.starts_with("Budget vs actuals, USD 2026-01..2026-03 (tracking: Region)"));
-    assert!(
-        t.lines()
-            .any(|l| l.starts_with("TOTAL") && l.ends_with("1957.53"))
+    assert!(t.starts_with("Budget vs actuals, USD 2026-01..2026-03 (tracking: Region)\n"));
+    // a Markdown table: `| cell | cell |` rows under a header and a `|---|` rule
+    let rows: Vec<Vec<&str>> = t
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    assert_eq!(rows[0][0], "ACCOUNT");
+    assert_eq!(rows[0][9], "PROJECTED");
+    assert!(rows[1].iter().all(|c| c.chars().all(|ch| ch == '-')));
+    assert_eq!(rows.len(), 2 + 15 + 1);
+    let total = rows.last().unwrap();
+    assert_eq!((total[0], total[9]), ("TOTAL", "1957.53"));
+    assert_eq!(
+        rows[2],
+        [
+            "200", "North", "2026-01", "600.00", "700.00", "100.00", "16.67%", "800.00", "0.00",
+            "700.00"
+        ]
     );
     assert_eq!(t.lines().filter(|l| l.contains("2026-")).count(), 15 + 1);
     assert_eq!(t.lines().filter(|l| l.starts_with("warning:")).count(), 2);

@@ -5,7 +5,7 @@ use crate::common::*;
 use std::path::Path;
 use std::process::Command;
 
-const SUBCOMMANDS: [&str; 11] = [
+const SUBCOMMANDS: [&str; 12] = [
     "check",
     "sync",
     "worker",
@@ -13,6 +13,7 @@ const SUBCOMMANDS: [&str; 11] = [
     "demo",
     "sim",
     "reconcile",
+    "init",
     "budget",
     "jobs",
     "connect",

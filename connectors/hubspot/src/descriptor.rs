@@ -219,6 +219,11 @@ impl Connector for HubSpot {
         ))
     }
 
+    /// The connection block of the shipped example config, kept as a file of its own so
+    /// it reads as TOML.
+    fn config_block(&self) -> String {
+        include_str!("config_block.toml").to_string()
+    }
     #[cfg(feature = "sim")]
     fn simulator(&self) -> Option<ledgerbridge_sdk::connector::Simulator> {
         Some(ledgerbridge_sdk::connector::Simulator {

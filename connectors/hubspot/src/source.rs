@@ -754,7 +754,8 @@ fn record(
     Ok(rec)
 }
 
-pub(crate) fn capabilities(cfg: &crate::config::HubSpotConfig) -> Capabilities {
+/// What the HubSpot connector declares to the engine.
+pub fn capabilities(cfg: &crate::config::HubSpotConfig) -> Capabilities {
     let mut fields = BTreeMap::new();
     for (object, t) in [
         ("company", "companies"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Pipedrive's official Node SDK against the simulator (issue 24's "done when"):
-# starts the Pipedrive simulator in its own process (the sim_server example,
+# starts the Pipedrive simulator in its own process (the pipedrive_sim example,
 # the same server `ledgerbridge sim pipedrive --deals 300 --token t` runs; or
 # uses $PIPEDRIVE_SIM if set), installs `pipedrive` from package-lock.json and
 # runs check.js: list deals with the cursor, read persons and organizations,
@@ -12,7 +12,7 @@ deals=${PIPEDRIVE_DEALS:-300}
 if [[ -z "${PIPEDRIVE_SIM:-}" ]]; then
   root=$(cd ../../.. && pwd)
   out=$(mktemp)
-  (cd "$root" && exec cargo run -q -p ledgerbridge-pipedrive --features sim --example sim_server -- \
+  (cd "$root" && exec cargo run -q -p ledgerbridge-pipedrive --features sim --example pipedrive_sim -- \
     --listen 127.0.0.1:0 --deals "$deals" --token t --rate-limits off) >"$out" &
   sim_pid=$!
   trap 'kill $sim_pid 2>/dev/null || true; rm -f "$out"' EXIT

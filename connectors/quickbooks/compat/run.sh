@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # python-quickbooks and node-quickbooks against the QuickBooks Online simulator
 # (issue 20's "done when"): starts the simulator in its own process (the
-# sim_server example, the same server `ledgerbridge sim quickbooks --token t`
+# quickbooks_sim example, the same server `ledgerbridge sim quickbooks --token t`
 # runs; or uses $QBO_SIM if set), installs both clients at their pinned
 # versions (python/requirements.txt into python/.venv, node/package-lock.json)
 # and runs python/check.py and node/check.js. Exits non-zero on any failure.
@@ -22,7 +22,7 @@ fi
 if [[ -z "${QBO_SIM:-}" ]]; then
   root=$(cd ../../.. && pwd)
   out=$(mktemp)
-  (cd "$root" && exec cargo run -q -p ledgerbridge-quickbooks --features sim --example sim_server -- \
+  (cd "$root" && exec cargo run -q -p ledgerbridge-quickbooks --features sim --example quickbooks_sim -- \
     --listen 127.0.0.1:0 --token t --rate-limits off) >"$out" &
   sim_pid=$!
   trap 'kill $sim_pid 2>/dev/null || true; rm -f "$out"' EXIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Salesforce's own clients against the simulator (issue 22's "done when"):
 # starts the simulator over HTTPS with a generated certificate authority (the
-# sim_server example, the same server `ledgerbridge sim salesforce --tls
+# salesforce_sim example, the same server `ledgerbridge sim salesforce --tls
 # self-signed` runs; or uses $SF_SIM, with $SF_CA for its certificate, if set),
 # installs simple-salesforce from requirements.txt into a venv and jsforce with
 # Node 22 from package-lock.json, and runs check.py and check.js. Exits non-zero
@@ -25,7 +25,7 @@ fi
 if [[ -z "${SF_SIM:-}" ]]; then
   root=$(cd ../../.. && pwd)
   out=$(mktemp)
-  (cd "$root" && exec cargo run -q -p ledgerbridge-salesforce --features sim --example sim_server -- \
+  (cd "$root" && exec cargo run -q -p ledgerbridge-salesforce --features sim --example salesforce_sim -- \
     --listen 127.0.0.1:0 --deals "$deals" --token t --rate-limits off --tls self-signed) >"$out" &
   sim_pid=$!
   trap 'kill $sim_pid 2>/dev/null || true; rm -f "$out"' EXIT

@@ -21,6 +21,7 @@ pub mod auth;
 mod capabilities;
 pub mod connector;
 mod cursor;
+mod digest;
 mod error;
 pub mod http;
 pub mod model;
@@ -37,6 +38,7 @@ pub use capabilities::{
 };
 pub use connector::Connector;
 pub use cursor::{Cursor, Page, PageStream};
+pub use digest::sha256_hex;
 pub use error::{ConnectorError, ConnectorResult, ErrorKind};
 pub use source::CrmSource;
 pub use target::{CustomerMatch, FinanceTarget, ItemOutcome, StatusChange, WriteItem, Written};

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the Xero simulator (the sim_server example; or uses $XERO_SIM), installs xero-node from
+# Starts the Xero simulator (the xero_sim example; or uses $XERO_SIM), installs xero-node from
 # package-lock.json and runs check.js: the official SDK creates a contact and
 # an invoice and lists invoices against the simulator.
 set -euo pipefail
@@ -8,7 +8,7 @@ npm ci --no-audit --no-fund >/dev/null
 if [[ -z "${XERO_SIM:-}" ]]; then
   port=${XERO_SIM_PORT:-19102}
   root=$(cd ../../.. && pwd)
-  (cd "$root" && cargo run -q -p ledgerbridge-xero --features sim --example sim_server -- "127.0.0.1:$port" t) &
+  (cd "$root" && cargo run -q -p ledgerbridge-xero --features sim --example xero_sim -- "127.0.0.1:$port" t) &
   sim_pid=$!
   trap 'kill $sim_pid 2>/dev/null || true' EXIT
   export XERO_SIM="http://127.0.0.1:$port"

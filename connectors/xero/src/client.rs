@@ -211,9 +211,7 @@ pub fn batch_key(keys: &[&str]) -> String {
         h.update(k.as_bytes());
         h.update([0]);
     }
-    let digest = h.finalize();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("lb-{hex}")
+    format!("lb-{}", hex::encode(h.finalize()))
 }
 
 /// `{"<Collection>": [items]}`, written straight to bytes (money stays exact).

@@ -24,7 +24,6 @@ use ledgerbridge_sdk::{
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::client::{HistoryAnswer, MAX_BATCH, XeroClient, any_of, batch_key, capabilities};
@@ -216,10 +215,7 @@ fn parse_id(kind: &str, id: &Option<String>) -> ConnectorResult<Option<Uuid>> {
 }
 
 fn note_id(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    ledgerbridge_sdk::sha256_hex(text.as_bytes())
 }
 
 /// Most notes in one History PUT. Neither Xero's History & Notes page

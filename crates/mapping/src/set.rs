@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use ledgerbridge_sdk::model::{CrmObject, FinanceObject};
-use sha2::{Digest, Sha256};
 
 use crate::check::check;
 use crate::error::MapError;
@@ -24,7 +23,7 @@ pub struct MappingSet {
 
 /// sha256 of the file's bytes, hex: a mapping's version in idempotency keys.
 pub fn content_hash(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    ledgerbridge_sdk::sha256_hex(bytes)
 }
 
 impl MappingSet {

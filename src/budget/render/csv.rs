@@ -3,24 +3,36 @@
 
 use crate::budget::model::{Figures, Report};
 
-const HEADER: &str =
-    "account,tracking,month,budget,actual,variance,variance_pct,crm_won,forecast,projected";
+const HEADER: [&str; 10] = [
+    "account",
+    "tracking",
+    "month",
+    "budget",
+    "actual",
+    "variance",
+    "variance_pct",
+    "crm_won",
+    "forecast",
+    "projected",
+];
 
 pub fn render(r: &Report) -> String {
-    let mut out = String::from(HEADER);
-    out.push('\n');
+    let mut w = crate::tabular::csv_writer();
+    w.write_record(HEADER).expect("CSV into memory");
     for l in &r.lines {
-        row(&mut out, &l.account, &l.tracking, &l.month, &l.figures);
+        w.write_record(row(&l.account, &l.tracking, &l.month, &l.figures))
+            .expect("CSV into memory");
     }
-    row(&mut out, "TOTAL", "", "", &r.totals);
-    out
+    w.write_record(row("TOTAL", "", "", &r.totals))
+        .expect("CSV into memory");
+    crate::tabular::csv_text(w)
 }
 
-fn row(out: &mut String, account: &str, tracking: &str, month: &str, f: &Figures) {
-    let cells = [
-        field(account),
-        field(tracking),
-        field(month),
+fn row(account: &str, tracking: &str, month: &str, f: &Figures) -> [String; 10] {
+    [
+        account.to_string(),
+        tracking.to_string(),
+        month.to_string(),
         f.budget.to_string(),
         f.actual.to_string(),
         f.variance.to_string(),
@@ -28,16 +40,5 @@ fn row(out: &mut String, account: &str, tracking: &str, month: &str, f: &Figures
         f.crm_won.to_string(),
         f.forecast.to_string(),
         f.projected.to_string(),
-    ];
-    out.push_str(&cells.join(","));
-    out.push('\n');
-}
-
-/// RFC 4180 quoting where needed.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    ]
 }

@@ -1,120 +1,172 @@
 //! One self-contained HTML file (no CDN, no external fonts, no network): summary
-//! cards, an inline SVG chart of budget, actual and forecast per month, and the lines
-//! in a table with a text filter. Floats are used for drawing only; every number a
-//! reader sees is the report's decimal string.
+//! cards, an SVG chart of budget, actual and forecast per month, and the lines in a
+//! table with a text filter. The markup is `templates/budget/report.html` on the shared
+//! layout; this module gathers what it shows. Floats are used for drawing only; every
+//! number a reader sees is the report's decimal string.
 
 use super::pct;
 use crate::budget::model::{Figures, Report};
+use askama::Template;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
-const STYLE: &str = r#"
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d2330;background:#f6f7f9}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
-.sub{color:#5b6475;margin-bottom:18px}
-.cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:12px 16px;min-width:150px}
-.card .k{font-size:12px;color:#5b6475;text-transform:uppercase;letter-spacing:.04em}
-.card .v{font-size:20px;font-weight:600;font-variant-numeric:tabular-nums}
-.neg{color:#b42318}.pos{color:#067647}
-svg{background:#fff;border:1px solid #dde1e8;border-radius:8px;max-width:100%}
-table{border-collapse:collapse;background:#fff;width:100%;font-variant-numeric:tabular-nums}
-th,td{padding:5px 9px;border-bottom:1px solid #e8ebf0;text-align:right;white-space:nowrap}
-th{background:#eef1f5;position:sticky;top:0;cursor:default}
-td.t,th.t{text-align:left}
-tr.total td{font-weight:600;border-top:2px solid #1d2330}
-input{font:inherit;padding:6px 10px;border:1px solid #c5cbd6;border-radius:6px;width:280px;margin-bottom:8px}
-.legend span{display:inline-block;margin-right:16px}.sw{display:inline-block;width:11px;height:11px;margin-right:5px;vertical-align:-1px}
-ul.warn{background:#fffaeb;border:1px solid #fedf89;border-radius:8px;padding:10px 28px}
-@media print{input{display:none}body{background:#fff}}
-"#;
-
-const FILTER: &str = r#"
-document.getElementById('filter').addEventListener('input',function(e){
-  var q=e.target.value.toLowerCase();
-  document.querySelectorAll('#lines tbody tr').forEach(function(tr){
-    tr.style.display=tr.textContent.toLowerCase().indexOf(q)>=0?'':'none';
-  });
-  document.getElementById('shown').textContent=
-    document.querySelectorAll('#lines tbody tr:not([style*="none"])').length;
-});
-"#;
-
-pub fn render(r: &Report) -> String {
-    let mut h = String::new();
-    let track = r.tracking_category.as_deref().unwrap_or("none");
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Budget vs actuals {period}</title><style>{STYLE}</style></head><body>\
-         <h1>Budget vs actuals</h1><div class=\"sub\">{period} &middot; amounts in {cur} \
-         &middot; tracking category: {track}</div>",
-        period = esc(&r.period),
-        cur = esc(&r.currency),
-        track = esc(track),
-    );
-    cards(&mut h, &r.totals);
-    h.push_str("<h2>By month</h2>");
-    chart(&mut h, r);
-    if !r.not_supported.is_empty() {
-        h.push_str("<h2>Not supported</h2><ul class=\"warn\" id=\"not-supported\">");
-        for a in &r.not_supported {
-            let line = crate::budget::model::not_supported_line(*a);
-            let _ = write!(h, "<li data-ability=\"{a}\">{}</li>", esc(&line));
-        }
-        h.push_str("</ul>");
-    }
-    if !r.warnings.is_empty() {
-        h.push_str("<h2>Warnings</h2><ul class=\"warn\" id=\"warnings\">");
-        for w in &r.warnings {
-            let _ = write!(h, "<li>{}</li>", esc(w));
-        }
-        h.push_str("</ul>");
-    }
-    table(&mut h, r);
-    let _ = writeln!(h, "<script>{FILTER}</script></body></html>");
-    h
+#[derive(Template)]
+#[template(path = "budget/report.html")]
+struct Page<'a> {
+    report: &'a Report,
+    tracking: &'a str,
+    cards: Vec<Card>,
+    chart: Chart,
+    lines: Vec<Line<'a>>,
+    total_cells: Vec<NumberCell>,
+    /// (ability, line for people) of each section the finance system cannot give.
+    not_supported: Vec<(&'static str, String)>,
 }
 
-fn cards(h: &mut String, t: &Figures) {
-    h.push_str("<div class=\"cards\" id=\"totals\">");
+struct Card {
+    key: &'static str,
+    label: &'static str,
+    value: String,
+    /// `neg`, `pos` or nothing.
+    tone: &'static str,
+}
+
+struct Line<'a> {
+    account: &'a str,
+    tracking: &'a str,
+    month: &'a str,
+    cells: Vec<NumberCell>,
+}
+
+struct NumberCell {
+    text: String,
+    negative: bool,
+}
+
+struct Chart {
+    width: f64,
+    height: f64,
+    left: f64,
+    right: f64,
+    axis_x: f64,
+    grid: Vec<GridLine>,
+    months: Vec<MonthBars>,
+}
+
+struct GridLine {
+    y: String,
+    label_y: String,
+    label: String,
+}
+
+struct MonthBars {
+    month: String,
+    title: String,
+    budget: Rect,
+    actual: Rect,
+    forecast: Rect,
+    label_x: String,
+    label_y: String,
+}
+
+struct Rect {
+    x: String,
+    y: String,
+    width: String,
+    height: String,
+}
+
+impl Rect {
+    fn new(x: f64, y: f64, width: f64, height: f64) -> Rect {
+        Rect {
+            x: format!("{x:.1}"),
+            y: format!("{y:.1}"),
+            width: format!("{width:.1}"),
+            height: format!("{height:.1}"),
+        }
+    }
+}
+
+pub fn render(r: &Report) -> String {
+    Page {
+        report: r,
+        tracking: r.tracking_category.as_deref().unwrap_or("none"),
+        cards: cards(&r.totals),
+        chart: chart(r),
+        lines: r
+            .lines
+            .iter()
+            .map(|l| Line {
+                account: &l.account,
+                tracking: if l.tracking.is_empty() {
+                    "–"
+                } else {
+                    &l.tracking
+                },
+                month: &l.month,
+                cells: numbers(&l.figures),
+            })
+            .collect(),
+        total_cells: numbers(&r.totals),
+        not_supported: r
+            .not_supported
+            .iter()
+            .map(|a| (a.as_str(), crate::budget::model::not_supported_line(*a)))
+            .collect(),
+    }
+    .render()
+    .expect("the budget template renders")
+}
+
+fn cards(t: &Figures) -> Vec<Card> {
     let sign = |d: Decimal| if d.is_sign_negative() { "neg" } else { "pos" };
-    let items: [(&str, &str, String, &str); 7] = [
-        ("budget", "Budget", t.budget.to_string(), ""),
-        ("actual", "Actual", t.actual.to_string(), ""),
-        (
+    let card = |key, label, value: String, tone| Card {
+        key,
+        label,
+        value,
+        tone,
+    };
+    vec![
+        card("budget", "Budget", t.budget.to_string(), ""),
+        card("actual", "Actual", t.actual.to_string(), ""),
+        card(
             "variance",
             "Variance",
             t.variance.to_string(),
             sign(t.variance),
         ),
-        (
+        card(
             "variance_pct",
             "Variance %",
             pct(t.variance_pct),
             sign(t.variance),
         ),
-        ("crm_won", "CRM closed-won", t.crm_won.to_string(), ""),
-        ("forecast", "Weighted forecast", t.forecast.to_string(), ""),
-        ("projected", "Projected", t.projected.to_string(), ""),
-    ];
-    for (key, label, value, class) in items {
-        let _ = write!(
-            h,
-            "<div class=\"card\"><div class=\"k\">{label}</div>\
-             <div class=\"v {class}\" data-total=\"{key}\">{}</div></div>",
-            esc(&value)
-        );
-    }
-    h.push_str("</div>");
+        card("crm_won", "CRM closed-won", t.crm_won.to_string(), ""),
+        card("forecast", "Weighted forecast", t.forecast.to_string(), ""),
+        card("projected", "Projected", t.projected.to_string(), ""),
+    ]
+}
+
+/// The seven numbers of a line or of the total; variance and its percentage are
+/// marked when below zero.
+fn numbers(f: &Figures) -> Vec<NumberCell> {
+    let negative = f.variance.is_sign_negative() && !f.variance.is_zero();
+    let cell = |text: String, negative| NumberCell { text, negative };
+    vec![
+        cell(f.budget.to_string(), false),
+        cell(f.actual.to_string(), false),
+        cell(f.variance.to_string(), negative),
+        cell(pct(f.variance_pct), negative),
+        cell(f.crm_won.to_string(), false),
+        cell(f.forecast.to_string(), false),
+        cell(f.projected.to_string(), false),
+    ]
 }
 
 /// Grouped bars per month: budget (grey), actual (blue) with the forecast stacked on
 /// it (light blue), so the top of the blue stack is the projection.
-fn chart(h: &mut String, r: &Report) {
+fn chart(r: &Report) -> Chart {
     let mut by_month: BTreeMap<&str, (f64, f64, f64)> = BTreeMap::new();
     for l in &r.lines {
         let e = by_month.entry(&l.month).or_default();
@@ -132,103 +184,44 @@ fn chart(h: &mut String, r: &Report) {
     let slot = (w - left - 10.0) / n;
     let bar = (slot * 0.36).min(28.0);
     let y = |v: f64| top + (ht - top - bottom) * (1.0 - v / max);
-    let _ = write!(
-        h,
-        "<svg id=\"chart\" viewBox=\"0 0 {w} {ht}\" width=\"{w}\" height=\"{ht}\" \
-         role=\"img\" aria-label=\"Budget, actual and forecast by month\">"
-    );
-    for i in 0..=4 {
-        let v = max * i as f64 / 4.0;
-        let _ = write!(
-            h,
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e8ebf0\"/>\
-             <text x=\"{}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6475\">{}</text>",
-            w - 10.0,
-            left - 6.0,
-            y(v) + 4.0,
-            short(v),
-            y = y(v)
-        );
+    let grid = (0..=4)
+        .map(|i| {
+            let v = max * f64::from(i) / 4.0;
+            GridLine {
+                y: format!("{:.1}", y(v)),
+                label_y: format!("{:.1}", y(v) + 4.0),
+                label: short(v),
+            }
+        })
+        .collect();
+    let months = by_month
+        .iter()
+        .enumerate()
+        .map(|(i, (month, (b, a, fc)))| {
+            // bars cannot go below the axis: negative sums are drawn as 0 (the table shows them)
+            let (b, a, fc) = (b.max(0.0), a.max(0.0), fc.max(0.0));
+            let x = left + slot * i as f64 + (slot - 2.0 * bar) / 2.0;
+            let base = y(0.0);
+            MonthBars {
+                month: month.to_string(),
+                title: format!("{month}: budget {b:.2}, actual {a:.2}, forecast {fc:.2}"),
+                budget: Rect::new(x, y(b), bar, base - y(b)),
+                actual: Rect::new(x + bar, y(a), bar, base - y(a)),
+                forecast: Rect::new(x + bar, y(a + fc), bar, y(a) - y(a + fc)),
+                label_x: format!("{:.1}", x + bar),
+                label_y: format!("{:.1}", ht - bottom + 16.0),
+            }
+        })
+        .collect();
+    Chart {
+        width: w,
+        height: ht,
+        left,
+        right: w - 10.0,
+        axis_x: left - 6.0,
+        grid,
+        months,
     }
-    for (i, (month, (b, a, fc))) in by_month.iter().enumerate() {
-        // bars cannot go below the axis: negative sums are drawn as 0 (the table shows them)
-        let (b, a, fc) = (&b.max(0.0), &a.max(0.0), fc.max(0.0));
-        let x = left + slot * i as f64 + (slot - 2.0 * bar) / 2.0;
-        let base = y(0.0);
-        let _ = write!(
-            h,
-            "<g data-month=\"{m}\"><title>{m}: budget {b:.2}, actual {a:.2}, forecast {fc:.2}</title>\
-             <rect x=\"{x:.1}\" y=\"{by:.1}\" width=\"{bar:.1}\" height=\"{bh:.1}\" fill=\"#b8c0cc\"/>\
-             <rect x=\"{x2:.1}\" y=\"{ay:.1}\" width=\"{bar:.1}\" height=\"{ah:.1}\" fill=\"#2e6bd6\"/>\
-             <rect x=\"{x2:.1}\" y=\"{fy:.1}\" width=\"{bar:.1}\" height=\"{fh:.1}\" fill=\"#9dbcf0\"/>\
-             <text x=\"{tx:.1}\" y=\"{ty:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6475\">{m}</text></g>",
-            m = esc(month),
-            by = y(*b),
-            bh = base - y(*b),
-            x2 = x + bar,
-            ay = y(*a),
-            ah = base - y(*a),
-            fy = y(a + fc),
-            fh = y(*a) - y(a + fc),
-            tx = x + bar,
-            ty = ht - bottom + 16.0,
-        );
-    }
-    h.push_str("</svg><div class=\"legend\">\
-        <span><i class=\"sw\" style=\"background:#b8c0cc\"></i>Budget</span>\
-        <span><i class=\"sw\" style=\"background:#2e6bd6\"></i>Actual</span>\
-        <span><i class=\"sw\" style=\"background:#9dbcf0\"></i>Weighted forecast (stacked: projected)</span></div>");
-}
-
-fn table(h: &mut String, r: &Report) {
-    let _ = write!(
-        h,
-        "<h2>Lines (<span id=\"shown\">{}</span> of {})</h2>\
-         <input id=\"filter\" type=\"search\" placeholder=\"Filter: account, option, month…\">\
-         <table id=\"lines\"><thead><tr><th class=\"t\">Account</th><th class=\"t\">Tracking</th>\
-         <th class=\"t\">Month</th><th>Budget</th><th>Actual</th><th>Variance</th><th>Var %</th>\
-         <th>CRM won</th><th>Forecast</th><th>Projected</th></tr></thead><tbody>",
-        r.lines.len(),
-        r.lines.len()
-    );
-    for l in &r.lines {
-        h.push_str("<tr>");
-        let _ = write!(
-            h,
-            "<td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td>",
-            esc(&l.account),
-            if l.tracking.is_empty() {
-                "&ndash;".to_string()
-            } else {
-                esc(&l.tracking)
-            },
-            esc(&l.month)
-        );
-        numbers(h, &l.figures);
-        h.push_str("</tr>");
-    }
-    h.push_str("</tbody><tfoot><tr class=\"total\"><td class=\"t\" colspan=\"3\">Total</td>");
-    numbers(h, &r.totals);
-    h.push_str("</tr></tfoot></table>");
-}
-
-fn numbers(h: &mut String, f: &Figures) {
-    let cls = if f.variance.is_sign_negative() && !f.variance.is_zero() {
-        " class=\"neg\""
-    } else {
-        ""
-    };
-    let _ = write!(
-        h,
-        "<td>{}</td><td>{}</td><td{cls}>{}</td><td{cls}>{}</td><td>{}</td><td>{}</td><td>{}</td>",
-        f.budget,
-        f.actual,
-        f.variance,
-        pct(f.variance_pct),
-        f.crm_won,
-        f.forecast,
-        f.projected
-    );
 }
 
 fn f(d: Decimal) -> f64 {
@@ -244,20 +237,4 @@ fn short(v: f64) -> String {
     } else {
         format!("{v:.0}")
     }
-}
-
-/// HTML escaping for text and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
 }

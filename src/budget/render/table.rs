@@ -1,4 +1,4 @@
-//! A plain text table for a terminal: one row per line, the totals, the warnings.
+//! A text table for a terminal: one row per line, the totals, the warnings.
 
 use super::pct;
 use crate::budget::model::{Figures, Report};
@@ -17,44 +17,17 @@ const HEAD: [&str; 10] = [
 ];
 
 pub fn render(r: &Report) -> String {
-    let mut rows: Vec<[String; 10]> = vec![HEAD.map(String::from)];
+    let mut t = crate::tabular::table(HEAD, 3);
     for l in &r.lines {
-        rows.push(cells(&l.account, &l.tracking, &l.month, &l.figures));
+        t.add_row(cells(&l.account, &l.tracking, &l.month, &l.figures));
     }
-    rows.push(cells("TOTAL", "", "", &r.totals));
-    let mut width = [0usize; 10];
-    for row in &rows {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
+    t.add_row(cells("TOTAL", "", "", &r.totals));
     let mut out = format!(
-        "Budget vs actuals, {} {} (tracking: {})\n",
+        "Budget vs actuals, {} {} (tracking: {})\n{t}\n",
         r.currency,
         r.period,
         r.tracking_category.as_deref().unwrap_or("none")
     );
-    let last = rows.len() - 1;
-    for (i, row) in rows.iter().enumerate() {
-        if i == last {
-            let rule: usize = width.iter().sum::<usize>() + 2 * (width.len() - 1);
-            out.push_str(&"-".repeat(rule));
-            out.push('\n');
-        }
-        let mut line = String::new();
-        for (j, (c, w)) in row.iter().zip(width).enumerate() {
-            if j > 0 {
-                line.push_str("  ");
-            }
-            if j < 3 {
-                line.push_str(&format!("{c:<w$}"));
-            } else {
-                line.push_str(&format!("{c:>w$}"));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
     for a in &r.not_supported {
         out.push_str(&format!(
             "{}\n",

@@ -1,11 +1,10 @@
 //! The chart of the HTML report: per currency, CRM closed-won and invoiced by month,
-//! as inline SVG bars. Geometry is computed in decimals like the money it draws.
+//! as SVG bars (drawn by `templates/reconcile/chart.svg`). Geometry is computed in
+//! decimals like the money it draws; coordinates are kept as the strings the SVG shows.
 
-use super::escape;
 use crate::reconcile::model::MonthTotals;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 const W: i64 = 720;
 const H: i64 = 260;
@@ -13,6 +12,47 @@ const LEFT: i64 = 96;
 const RIGHT: i64 = 16;
 const TOP: i64 = 16;
 const BOTTOM: i64 = 44;
+
+/// One currency's chart, ready for the template.
+pub struct Chart {
+    pub currency: String,
+    pub width: i64,
+    pub height: i64,
+    /// Left edge of the plot (grid lines, legend).
+    pub left: i64,
+    /// Right end of the grid lines.
+    pub right: i64,
+    /// Where the axis labels end (right-aligned).
+    pub axis_x: i64,
+    pub grid: Vec<GridLine>,
+    pub bars: Vec<Bar>,
+    pub labels: Vec<Label>,
+    pub legend_y: i64,
+    pub legend_box_y: i64,
+}
+
+pub struct GridLine {
+    pub y: String,
+    pub label_y: String,
+    pub label: String,
+}
+
+pub struct Bar {
+    /// `won` or `inv` (the stylesheet colours them).
+    pub class: &'static str,
+    pub x: String,
+    pub y: String,
+    pub width: String,
+    pub height: String,
+    /// The tooltip: month, what, amount and currency.
+    pub title: String,
+}
+
+pub struct Label {
+    pub x: String,
+    pub y: i64,
+    pub text: String,
+}
 
 fn dec(s: &str) -> Decimal {
     s.parse().unwrap_or_default()
@@ -23,7 +63,7 @@ fn px(d: Decimal) -> String {
 }
 
 /// One currency's bars; `None` when there is nothing to draw.
-pub fn svg(currency: &str, months: &BTreeMap<String, MonthTotals>) -> Option<String> {
+pub fn chart(currency: &str, months: &BTreeMap<String, MonthTotals>) -> Option<Chart> {
     if months.is_empty() {
         return None;
     }
@@ -41,77 +81,60 @@ pub fn svg(currency: &str, months: &BTreeMap<String, MonthTotals>) -> Option<Str
     let bar = (group * Decimal::new(35, 2)).min(Decimal::from(28));
     let base = Decimal::from(TOP) + plot_h;
     let label_every = (months.len() / 12).max(1);
-    let mut o = String::new();
-    let _ = write!(
-        o,
-        "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" \
-         xmlns=\"http://www.w3.org/2000/svg\" data-currency=\"{c}\">\
-         <title>CRM closed-won and invoiced per month, {c}</title>",
-        c = escape(currency)
-    );
-    for frac in [Decimal::ZERO, Decimal::new(5, 1), Decimal::ONE] {
-        let y = base - plot_h * frac;
-        let _ = write!(
-            o,
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\"/>\
-             <text class=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            W - RIGHT,
-            LEFT - 6,
-            px(y + Decimal::from(4)),
-            escape(&(max * frac).round_dp(2).to_string()),
-            y = px(y),
-        );
-    }
+    let grid = [Decimal::ZERO, Decimal::new(5, 1), Decimal::ONE]
+        .into_iter()
+        .map(|frac| {
+            let y = base - plot_h * frac;
+            GridLine {
+                y: px(y),
+                label_y: px(y + Decimal::from(4)),
+                label: (max * frac).round_dp(2).to_string(),
+            }
+        })
+        .collect();
+    let mut bars = Vec::with_capacity(months.len() * 2);
+    let mut labels = Vec::new();
     for (i, (month, m)) in months.iter().enumerate() {
         let x0 = Decimal::from(LEFT) + group * Decimal::from(i as i64);
-        for (j, (class, value)) in [("won", &m.crm_won), ("inv", &m.invoiced)]
-            .into_iter()
-            .enumerate()
+        for (j, (class, what, value)) in [
+            ("won", "CRM closed-won", &m.crm_won),
+            ("inv", "invoiced", &m.invoiced),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let h = plot_h * dec(value) / max;
             let x = x0 + group / Decimal::TWO - bar + bar * Decimal::from(j as i64);
-            let what = if class == "won" {
-                "CRM closed-won"
-            } else {
-                "invoiced"
-            };
-            let _ = write!(
-                o,
-                "<rect class=\"{class}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\">\
-                 <title>{} {what}: {} {}</title></rect>",
-                px(x),
-                px(base - h),
-                px(bar),
-                px(h),
-                escape(month),
-                escape(value),
-                escape(currency)
-            );
+            bars.push(Bar {
+                class,
+                x: px(x),
+                y: px(base - h),
+                width: px(bar),
+                height: px(h),
+                title: format!("{month} {what}: {value} {currency}"),
+            });
         }
         if i % label_every == 0 {
-            let _ = write!(
-                o,
-                "<text class=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                px(x0 + group / Decimal::TWO),
-                H - BOTTOM + 16,
-                escape(month)
-            );
+            labels.push(Label {
+                x: px(x0 + group / Decimal::TWO),
+                y: H - BOTTOM + 16,
+                text: month.clone(),
+            });
         }
     }
-    let ly = H - 10;
-    let _ = write!(
-        o,
-        "<rect class=\"won\" x=\"{LEFT}\" y=\"{}\" width=\"12\" height=\"12\"/>\
-         <text class=\"legend\" x=\"{}\" y=\"{ly}\">CRM closed-won</text>\
-         <rect class=\"inv\" x=\"{}\" y=\"{}\" width=\"12\" height=\"12\"/>\
-         <text class=\"legend\" x=\"{}\" y=\"{ly}\">Invoiced</text></svg>",
-        ly - 10,
-        LEFT + 18,
-        LEFT + 150,
-        ly - 10,
-        LEFT + 168
-    );
-    Some(o)
+    Some(Chart {
+        currency: currency.to_string(),
+        width: W,
+        height: H,
+        left: LEFT,
+        right: W - RIGHT,
+        axis_x: LEFT - 6,
+        grid,
+        bars,
+        labels,
+        legend_y: H - 10,
+        legend_box_y: H - 20,
+    })
 }
 
 #[cfg(test)]
@@ -119,7 +142,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn draws_two_bars_per_month() {
+    fn draws_two_bars_per_month_scaled_to_the_largest() {
         let months = BTreeMap::from([
             (
                 "2025-01".to_string(),
@@ -136,10 +159,16 @@ mod tests {
                 },
             ),
         ]);
-        let s = svg("USD", &months).unwrap();
-        assert_eq!(s.matches("<rect class=\"won\" x=").count(), 3); // 2 bars + legend
-        assert_eq!(s.matches("<rect class=\"inv\" x=").count(), 3);
-        assert!(s.contains("2025-02 invoiced: 200.00 USD"));
-        assert!(svg("USD", &BTreeMap::new()).is_none());
+        let c = chart("USD", &months).unwrap();
+        let classes: Vec<&str> = c.bars.iter().map(|b| b.class).collect();
+        assert_eq!(classes, ["won", "inv", "won", "inv"]);
+        assert_eq!(c.bars[3].title, "2025-02 invoiced: 200.00 USD");
+        // the largest value fills the plot (200 px high), the others in proportion
+        assert_eq!(c.bars[3].height, "200");
+        assert_eq!(c.bars[0].height, "100");
+        assert_eq!(c.bars[2].height, "0");
+        assert_eq!(c.grid[2].label, "200.00");
+        assert_eq!(c.labels.len(), 2);
+        assert!(chart("USD", &BTreeMap::new()).is_none());
     }
 }

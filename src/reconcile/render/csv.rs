@@ -17,64 +17,42 @@ pub const HEADER: [&str; 12] = [
     "reason",
 ];
 
-/// RFC 4180 quoting where a field needs it.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn side(s: Option<&Side>) -> [String; 3] {
+fn side(s: Option<&Side>) -> [&str; 3] {
     match s {
         Some(s) => [
-            s.amount.clone(),
-            s.currency.clone(),
-            s.status.clone().unwrap_or_default(),
+            &s.amount,
+            &s.currency,
+            s.status.as_deref().unwrap_or_default(),
         ],
         None => Default::default(),
     }
 }
 
-/// Every report's items under one header.
+/// Every report's items under one header (RFC 4180 quoting, `\n` line ends).
 pub fn render(reports: &[Report]) -> String {
-    let mut out = HEADER.join(",");
-    out.push('\n');
+    let mut w = crate::tabular::csv_writer();
+    w.write_record(HEADER).expect("CSV into memory");
     for r in reports {
         for i in &r.items {
             let [ea, ec, es] = side(i.expected.as_ref());
             let [aa, ac, as_] = side(i.actual.as_ref());
-            let row = [
-                r.pair.clone(),
-                i.class.as_str().to_string(),
-                i.source_key.clone(),
-                i.reference.clone().unwrap_or_default(),
-                i.target_ids.join(";"),
+            let target_ids = i.target_ids.join(";");
+            w.write_record([
+                r.pair.as_str(),
+                i.class.as_str(),
+                &i.source_key,
+                i.reference.as_deref().unwrap_or_default(),
+                &target_ids,
                 ea,
                 ec,
                 es,
                 aa,
                 ac,
                 as_,
-                i.reason.clone(),
-            ];
-            let fields: Vec<String> = row.iter().map(|f| field(f)).collect();
-            out.push_str(&fields.join(","));
-            out.push('\n');
+                &i.reason,
+            ])
+            .expect("CSV into memory");
         }
     }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotes_only_when_needed() {
-        assert_eq!(field("plain"), "plain");
-        assert_eq!(field("a, b"), "\"a, b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
+    crate::tabular::csv_text(w)
 }

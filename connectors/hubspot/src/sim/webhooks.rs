@@ -66,7 +66,7 @@ fn sign_v1(secret: &str, body: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(secret.as_bytes());
     h.update(body);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(h.finalize())
 }
 
 fn subscription_id(kind: &str) -> u64 {

@@ -263,3 +263,14 @@ pub async fn spawn(listen: &str, opts: SimOptions) -> io::Result<(RunningSim, Si
     handle.set_base_url(&format!("http://{}", listener.local_addr()?));
     Ok((toolkit::spawn(listener, router), handle))
 }
+
+/// How `ledgerbridge sim pipedrive` and the demo start this simulator: its default address
+/// and its entry points, for the engine's registry.
+pub fn simulator() -> ledgerbridge_sdk::connector::Simulator {
+    ledgerbridge_sdk::connector::Simulator {
+        default_listen: "127.0.0.1:9105",
+        seeds_deals: true,
+        run: |listen, opts| Box::pin(async move { run(&listen, opts).await }),
+        spawn: |listen, opts| Box::pin(async move { spawn(&listen, opts).await.map(|(s, _)| s) }),
+    }
+}

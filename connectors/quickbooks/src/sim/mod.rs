@@ -158,3 +158,21 @@ pub async fn spawn(listen: &str, opts: SimOptions) -> io::Result<(RunningSim, Si
     handle.set_base_url(&format!("http://{}", listener.local_addr()?));
     Ok((toolkit::spawn(listener, router), handle))
 }
+
+/// How `ledgerbridge sim quickbooks` and the demo start this simulator: its default address
+/// and its entry points, for the engine's registry.
+pub fn simulator() -> ledgerbridge_sdk::connector::Simulator {
+    ledgerbridge_sdk::connector::Simulator {
+        default_listen: "127.0.0.1:9103",
+        seeds_deals: false,
+        run: |listen, opts| Box::pin(async move { run(&listen, opts).await }),
+        // every client needs the realm in its paths: say it wherever the simulator starts
+        spawn: |listen, opts| {
+            Box::pin(async move {
+                let (running, handle) = spawn(&listen, opts).await?;
+                eprintln!("QuickBooks Online realm {}", handle.realm_id());
+                Ok(running)
+            })
+        },
+    }
+}

@@ -366,3 +366,30 @@ pub async fn run(listen: &str, opts: SimOptions) -> std::io::Result<()> {
     tracing::info!(%addr, deals, "salesforce simulator listening");
     serve_on(listener, router, tls).await
 }
+
+/// How `ledgerbridge sim salesforce` and the demo start this simulator: its default address
+/// and its entry points, for the engine's registry.
+pub fn simulator() -> ledgerbridge_sdk::connector::Simulator {
+    ledgerbridge_sdk::connector::Simulator {
+        default_listen: "127.0.0.1:9104",
+        seeds_deals: true,
+        run: |listen, opts| Box::pin(async move { run(&listen, opts).await }),
+        // in-process users (the demo, the engine's tests) speak plain HTTP; `--tls`
+        // belongs to the standalone server
+        spawn: |listen, opts| {
+            Box::pin(async move {
+                if opts.tls.is_some() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "--tls serves a standalone simulator (`ledgerbridge sim salesforce`)",
+                    ));
+                }
+                let listener = ledgerbridge_sdk::sim::bind(&listen).await?;
+                let addr = listener.local_addr()?;
+                let (router, handle) = router(opts);
+                handle.0.listening_at(format!("http://{addr}"));
+                Ok(ledgerbridge_sdk::sim::spawn(listener, router))
+            })
+        },
+    }
+}

@@ -270,6 +270,14 @@ pub trait Connector: Send + Sync + 'static {
     fn is_simulator(&self, conn: &ConnectionSpec<'_>) -> bool {
         conn.base().is_some_and(is_loopback)
     }
+    /// The commented body of a `[connections.<name>]` table for this connector, as
+    /// `ledgerbridge init` writes it (the lines after the table header): active keys that
+    /// point at the simulator's default address with its static token, so the written
+    /// config passes `check` as is, and production settings commented. The default is
+    /// built from the kind, the simulator and the vendor keys.
+    fn config_block(&self) -> String {
+        super::generic_config_block(self)
+    }
     /// Set when the demo needs a real server rather than a simulator.
     fn demo_server(&self) -> Option<DemoServer> {
         None

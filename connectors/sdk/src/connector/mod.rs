@@ -7,6 +7,7 @@
 //! is a method call on it.
 
 mod descriptor;
+mod example;
 mod keys;
 mod secret;
 #[cfg(feature = "sim")]
@@ -16,6 +17,7 @@ pub use descriptor::{
     AuthKind, Built, ConnectionSpec, Connector, DemoServer, OAuthEndpoints, PairDefaults, Roles,
     SourceNeeds, VendorKeyDoc, is_loopback,
 };
+pub use example::{SIM_TOKEN, generic_config_block};
 pub use keys::{KeyProblem, VendorKeys, check_url, read_keys};
 pub use secret::Secret;
 #[cfg(feature = "sim")]

@@ -46,7 +46,7 @@ pub use classify::{
 pub use client::{AuthHeader, HttpClient, HttpClientBuilder, HttpStats};
 pub use limits::{CallInfo, NoPacer, Pacer, Quota, QuotaReader, remaining_headers};
 pub use redact::{is_sensitive, redact_pairs, redact_url};
-pub use retry::{RetryPolicy, parse_retry_after};
+pub use retry::{RetryPolicy, backoff_ceiling, parse_retry_after};
 
 /// `Retry-After` of a response, relative to `now` (shared with the OAuth adapter).
 pub(crate) fn retry_after(

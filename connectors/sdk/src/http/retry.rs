@@ -50,17 +50,21 @@ impl RetryPolicy {
     /// jitter spreads the retries of many workers that failed together
     /// instead of synchronising them into waves.
     pub fn backoff(&self, retry: u32) -> Duration {
-        let exp = retry.saturating_sub(1).min(30);
-        let ceiling = self
-            .base_delay
-            .saturating_mul(1u32 << exp)
-            .min(self.max_delay);
+        let ceiling = backoff_ceiling(self.base_delay, self.max_delay, retry);
         if ceiling.is_zero() {
             return ceiling;
         }
         let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
         Duration::from_nanos(rand::rng().random_range(0..=nanos))
     }
+}
+
+/// Exponential backoff before jitter: `base · 2^(n-1)` for the `n`th retry (1-based),
+/// never above `max`. The engine's job queue and this client draw their jitter from
+/// it in their own way (see their `RetryPolicy`s).
+pub fn backoff_ceiling(base: Duration, max: Duration, n: u32) -> Duration {
+    let exp = n.saturating_sub(1).min(30);
+    base.saturating_mul(1u32 << exp).min(max)
 }
 
 /// The wait a `Retry-After` header asks for: delay-seconds (`120`, also a

@@ -1,7 +1,7 @@
 //! The Salesforce simulator alone, in its own process: for the client
 //! compat check (`compat/run.sh`) and manual poking.
 //!
-//! `cargo run -p ledgerbridge-salesforce --example sim_server --features sim -- \
+//! `cargo run -p ledgerbridge-salesforce --example salesforce_sim --features sim -- \
 //!     [--listen 127.0.0.1:9104] [--deals 300] [--token t] [--rate-limits on|off] \
 //!     [--rate-scale F] [--seed 42] [--faults SPEC] [--webhook-url URL] \
 //!     [--webhook-secret S] [--tls CERT,KEY|self-signed]`
@@ -14,7 +14,7 @@ use ledgerbridge_sdk::sim::SimOptions;
 
 fn usage(msg: &str) -> ! {
     eprintln!(
-        "sim_server: {msg}\nusage: sim_server [--listen ADDR] [--deals N] [--token T] \
+        "salesforce_sim: {msg}\nusage: salesforce_sim [--listen ADDR] [--deals N] [--token T] \
          [--rate-limits on|off] [--rate-scale F] [--seed S] [--faults SPEC] \
          [--webhook-url URL] [--webhook-secret S] [--tls CERT,KEY|self-signed]"
     );

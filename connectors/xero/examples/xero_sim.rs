@@ -1,5 +1,5 @@
 //! The Xero simulator alone, for the compat check and manual poking:
-//! `cargo run -p ledgerbridge-xero --example sim_server --features sim -- 127.0.0.1:9102 TOKEN`
+//! `cargo run -p ledgerbridge-xero --example xero_sim --features sim -- 127.0.0.1:9102 TOKEN`
 //! (`ledgerbridge sim xero` is the full CLI with every flag).
 
 use ledgerbridge_sdk::sim::SimOptions;

@@ -1,33 +1,30 @@
-//! The Pipedrive simulator alone, in its own process: for the official-SDK
+//! The QuickBooks Online simulator alone, in its own process: for the client
 //! compat check (`compat/run.sh`) and manual poking.
 //!
-//! `cargo run -p ledgerbridge-pipedrive --example sim_server --features sim -- \
-//!     [--listen 127.0.0.1:9105] [--deals 300] [--token t] [--rate-limits on|off] \
-//!     [--rate-scale F] [--seed 42] [--faults SPEC] \
-//!     [--webhook-url URL --webhook-secret user:password]`
+//! `cargo run -p ledgerbridge-quickbooks --example quickbooks_sim --features sim -- \
+//!     [--listen 127.0.0.1:9103] [--token t] [--rate-limits on|off] [--rate-scale F] \
+//!     [--seed 42] [--faults SPEC] [--webhook-url URL --webhook-secret S] \
+//!     [--webhook-format legacy|cloudevents] [--region us|global]`
 //!
-//! Prints `listening http://ADDR` on stdout once it accepts connections
-//! (`--listen 127.0.0.1:0` picks a free port). `ledgerbridge sim pipedrive`
-//! is the full CLI with every flag of the simulator contract.
+//! Prints `listening http://ADDR` and then `realm REALM` on stdout once it
+//! accepts connections (`--listen 127.0.0.1:0` picks a free port).
+//! `ledgerbridge sim quickbooks` is the same server behind the engine's CLI.
 
 use ledgerbridge_sdk::sim::SimOptions;
 
 fn usage(msg: &str) -> ! {
     eprintln!(
-        "sim_server: {msg}\nusage: sim_server [--listen ADDR] [--deals N] [--token T] \
-         [--rate-limits on|off] [--rate-scale F] [--seed S] [--faults SPEC] \
-         [--webhook-url URL] [--webhook-secret user:password]"
+        "quickbooks_sim: {msg}\nusage: quickbooks_sim [--listen ADDR] [--token T] [--rate-limits on|off] \
+         [--rate-scale F] [--seed S] [--faults SPEC] [--webhook-url URL] [--webhook-secret S] \
+         [--webhook-format legacy|cloudevents] [--region us|global]"
     );
     std::process::exit(2)
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let mut listen = ledgerbridge_pipedrive::sim::DEFAULT_LISTEN.to_string();
-    let mut opts = SimOptions {
-        token: Some("t".into()),
-        ..SimOptions::default()
-    };
+    let mut listen = "127.0.0.1:9103".to_string();
+    let mut opts = SimOptions::default();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -36,11 +33,6 @@ async fn main() -> std::io::Result<()> {
         };
         match flag.as_str() {
             "--listen" => listen = value(),
-            "--deals" => {
-                opts.deals = value()
-                    .parse()
-                    .unwrap_or_else(|_| usage("--deals: a number"))
-            }
             "--token" => opts.token = Some(value()),
             "--rate-limits" => {
                 opts.rate_limits = match value().as_str() {
@@ -52,9 +44,7 @@ async fn main() -> std::io::Result<()> {
             "--rate-scale" => {
                 opts.rate_scale = value()
                     .parse()
-                    .ok()
-                    .filter(|f: &f64| *f > 0.0)
-                    .unwrap_or_else(|| usage("--rate-scale: a positive number"))
+                    .unwrap_or_else(|_| usage("--rate-scale: a number"))
             }
             "--seed" => {
                 opts.seed = value()
@@ -68,22 +58,23 @@ async fn main() -> std::io::Result<()> {
             }
             "--webhook-url" => opts.webhook_url = Some(value()),
             "--webhook-secret" => opts.webhook_secret = Some(value()),
+            "--webhook-format" => opts.webhook_format = Some(value()),
+            "--region" => opts.region = Some(value()),
             other => usage(&format!("unknown argument {other:?}")),
         }
     }
-    if opts
-        .webhook_secret
-        .as_deref()
-        .is_some_and(|s| !s.contains(':'))
-    {
-        usage("--webhook-secret: user:password (Pipedrive sends them as Basic credentials)");
+    if let Err(e) = ledgerbridge_quickbooks::sim::check_options(&opts) {
+        usage(&e);
     }
     let listener = ledgerbridge_sdk::sim::bind(&listen).await?;
     let addr = listener.local_addr()?;
-    let deals = opts.deals;
-    let (router, handle) = ledgerbridge_pipedrive::sim::router(opts);
+    let (router, handle) = ledgerbridge_quickbooks::sim::router(opts);
     handle.set_base_url(&format!("http://{addr}"));
     println!("listening http://{addr}");
-    eprintln!("Pipedrive simulator with {deals} deals on http://{addr}");
+    println!("realm {}", handle.realm_id());
+    eprintln!(
+        "QuickBooks Online simulator on http://{addr}, realm {}",
+        handle.realm_id()
+    );
     ledgerbridge_sdk::sim::serve(listener, router).await
 }
