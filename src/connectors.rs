@@ -14,30 +14,36 @@ pub static CONNECTORS: &[&dyn Connector] = &[
     &ledgerbridge_xero::CONNECTOR,
 ];
 
-/// A simulator served before its connector: (kind, label, entry).
-pub type SimulatorAhead = (&'static str, &'static str, fn() -> Simulator);
-
-/// Simulators whose vendor's connector is still being built, as (kind, label, entry):
+/// Simulators whose vendor's connector is still being built:
 /// `ledgerbridge sim <kind>` serves them so the connector can be developed and tested
 /// against them. When the connector lands, its line moves to [`CONNECTORS`] and its
 /// descriptor brings the simulator.
 pub static SIMULATORS_AHEAD: &[SimulatorAhead] = &[
-    (
-        "quickbooks",
-        "QuickBooks Online",
-        ledgerbridge_quickbooks::sim::simulator,
-    ),
-    (
-        "salesforce",
-        "Salesforce",
-        ledgerbridge_salesforce::sim::simulator,
-    ),
-    (
-        "pipedrive",
-        "Pipedrive",
-        ledgerbridge_pipedrive::sim::simulator,
-    ),
+    SimulatorAhead {
+        kind: "quickbooks",
+        label: "QuickBooks Online",
+        entry: ledgerbridge_quickbooks::sim::simulator,
+    },
+    SimulatorAhead {
+        kind: "salesforce",
+        label: "Salesforce",
+        entry: ledgerbridge_salesforce::sim::simulator,
+    },
+    SimulatorAhead {
+        kind: "pipedrive",
+        label: "Pipedrive",
+        entry: ledgerbridge_pipedrive::sim::simulator,
+    },
 ];
+
+/// A simulator served ahead of its vendor's connector.
+pub struct SimulatorAhead {
+    /// The kind `ledgerbridge sim` takes, as the connector will have it.
+    pub kind: &'static str,
+    /// The vendor's name, for messages.
+    pub label: &'static str,
+    pub entry: fn() -> Simulator,
+}
 
 /// The simulator of a kind, with the vendor's name for messages: a connector's own, or
 /// one whose connector is still to come.
@@ -47,8 +53,8 @@ pub fn simulator(kind: &str) -> Option<(&'static str, Simulator)> {
     }
     SIMULATORS_AHEAD
         .iter()
-        .find(|(k, _, _)| *k == kind)
-        .map(|(_, label, entry)| (*label, entry()))
+        .find(|s| s.kind == kind)
+        .map(|s| (s.label, (s.entry)()))
 }
 
 /// Every kind `ledgerbridge sim` can serve, in listing order.
@@ -57,7 +63,7 @@ pub fn simulated_kinds() -> Vec<&'static str> {
         .iter()
         .filter(|c| c.simulator().is_some())
         .map(|c| c.kind())
-        .chain(SIMULATORS_AHEAD.iter().map(|(k, _, _)| *k))
+        .chain(SIMULATORS_AHEAD.iter().map(|s| s.kind))
         .collect()
 }
 

@@ -1,7 +1,8 @@
 //! Validation of JSON bodies against Xero's own OpenAPI document
 //! (`xero_accounting.yaml`), with the `jsonschema` crate.
 //!
-//! The spec stays in `../shared/specs` (it is not copied into the project).
+//! The spec is not copied into the project: it is read from a `shared/specs` folder
+//! beside the checkout at test time.
 //! [`XeroSpec::shared`] finds it through `LEDGERBRIDGE_SPECS_DIR` or next to
 //! the workspace; callers skip validation (with a printed notice) when it is
 //! absent. The YAML is loaded tolerantly: its `default: "false"` strings where

@@ -1,6 +1,7 @@
 //! The functions mappings may call, registered once on a shared CEL `Env`
-//! as typed overloads (fn pointers, borrowed arguments: the fast path of
-//! `../shared/docs/cel.md`). Every overload takes `dyn` arguments and does
+//! as typed overloads (fn pointers, borrowed arguments: measured the fastest way
+//! to call Rust from CEL, since binding values through serde copies every string
+//! twice). Every overload takes `dyn` arguments and does
 //! its own dispatch, so a null or a float gets a message an IT admin can act
 //! on instead of "found no matching overload".
 //!
