@@ -16,7 +16,14 @@ impl Installed {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let bin = dir.path().join("ledgerbridge");
-        std::fs::copy(env!("CARGO_BIN_EXE_ledgerbridge"), &bin).expect("copy the binary");
+        let built = env!("CARGO_BIN_EXE_ledgerbridge");
+        // A hard link puts the binary there without ever opening it for writing; a copy
+        // (another file system) leaves a moment in which a child that another test thread
+        // forks holds the write descriptor, and exec then fails with "Text file busy".
+        if std::fs::hard_link(built, &bin).is_err() {
+            std::fs::copy(built, &bin).expect("copy the binary");
+        }
+        wait_until_executable(&bin);
         Self { dir, bin }
     }
 
@@ -37,6 +44,20 @@ impl Installed {
 
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd().args(args).output().expect("run the binary")
+    }
+}
+
+/// Runs `bin --version` until the kernel lets it execute: a copy's write descriptor lives on
+/// only in children forked while it was open, and each of them soon execs or exits.
+fn wait_until_executable(bin: &Path) {
+    for attempt in 0.. {
+        match Command::new(bin).arg("--version").output() {
+            Ok(_) => return,
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempt < 200 => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("run {}: {e}", bin.display()),
+        }
     }
 }
 
