@@ -4,6 +4,7 @@
 //! in-process; `src/main.rs` only calls [`cli::main`], which parses the command line.
 //!
 //! Map of the modules (one idea each):
+//! - [`alerts`]: alerts to a webhook or by email when the books stop being in step.
 //! - [`config`]: the `ledgerbridge.toml` contract, loading with env overrides, `env:` values.
 //! - [`connectors`]: the registry of compiled-in connectors — the only file naming a vendor.
 //! - [`audit`]: the hash-chained audit log of writes (append, verify, list).
@@ -21,6 +22,7 @@
 //! - [`logging`]: tracing setup (text or JSON, `RUST_LOG`).
 //! - [`cli`]: the `ledgerbridge` subcommands, one file each.
 
+pub mod alerts;
 pub mod audit;
 pub mod budget;
 pub mod check;

@@ -50,12 +50,18 @@ pub enum AuditCmd {
 }
 
 pub async fn run(ctx: &Ctx, args: AuditArgs) -> ExitCode {
-    let (_config, db) = match ctx.open().await {
+    let (config, db) = match ctx.open().await {
         Ok(x) => x,
         Err(code) => return code,
     };
     let code = match args.cmd {
-        AuditCmd::Verify { json, anchor } => verify(&db, json, anchor.as_ref()).await,
+        AuditCmd::Verify { json, anchor } => {
+            let (code, broken) = verify(&db, json, anchor.as_ref()).await;
+            if let Some(why) = broken {
+                crate::alerts::inline::audit_broken(std::sync::Arc::new(config), &db, &why).await;
+            }
+            code
+        }
         AuditCmd::List { json, key, since } => {
             let f = ListFilter {
                 source_key: key,
@@ -68,12 +74,17 @@ pub async fn run(ctx: &Ctx, args: AuditArgs) -> ExitCode {
     code
 }
 
-async fn verify(db: &crate::store::Db, json: bool, anchor: Option<&audit::Anchor>) -> ExitCode {
+/// The exit code, and why the chain is broken when it is (for the alert).
+async fn verify(
+    db: &crate::store::Db,
+    json: bool,
+    anchor: Option<&audit::Anchor>,
+) -> (ExitCode, Option<String>) {
     let verdict = match audit::verify_anchored(db, anchor).await {
         Ok(v) => v,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+            return (ExitCode::FAILURE, None);
         }
     };
     if json {
@@ -87,13 +98,13 @@ async fn verify(db: &crate::store::Db, json: bool, anchor: Option<&audit::Anchor
             if !json {
                 println!("audit log intact: {entries} entries verified, head {head}");
             }
-            ExitCode::SUCCESS
+            (ExitCode::SUCCESS, None)
         }
         Verdict::Broken(b) => {
             if !json {
                 println!("audit log broken at seq {}: {b}", b.seq);
             }
-            ExitCode::FAILURE
+            (ExitCode::FAILURE, Some(b.to_string()))
         }
     }
 }

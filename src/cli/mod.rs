@@ -8,6 +8,7 @@
 //! URL). A database that cannot be opened is 1: the environment failed, not the input;
 //! only a malformed database URL is 2.
 
+mod alerts;
 mod audit;
 mod budget;
 mod check;
@@ -101,6 +102,8 @@ pub enum Command {
     Connect(connect::ConnectArgs),
     /// Verify and list the hash-chained audit log of writes
     Audit(audit::AuditArgs),
+    /// Send a test alert to the configured webhook and email
+    Alerts(alerts::AlertsArgs),
 }
 
 /// The command line with [`EXIT_CODES`] under the help of every (sub)command.
@@ -146,6 +149,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Jobs(a) => jobs::run(&ctx, a).await,
         Command::Connect(a) => connect::run(&ctx, a).await,
         Command::Audit(a) => audit::run(&ctx, a).await,
+        Command::Alerts(a) => alerts::run(&ctx, a).await,
     }
 }
 

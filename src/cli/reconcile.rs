@@ -72,7 +72,11 @@ pub async fn run(ctx: &Ctx, args: ReconcileArgs) -> ExitCode {
     };
     let code = match pairs {
         _ if args.history => history(&db, &args).await,
-        pairs => reconcile(&config, &db, &pairs, &args).await,
+        pairs => {
+            let code = reconcile(&config, &db, &pairs, &args).await;
+            crate::alerts::inline::after_command(std::sync::Arc::new(config), &db).await;
+            code
+        }
     };
     db.close().await;
     code

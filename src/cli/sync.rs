@@ -105,7 +105,8 @@ pub(super) async fn sync(config: Config, db: &Db, pairs: &[String], args: &SyncA
         return ExitCode::SUCCESS;
     }
     let progress = !args.json && std::io::stderr().is_terminal();
-    let summaries = match run::run_to_completion(Arc::new(config), db, &runs_, progress).await {
+    let config = Arc::new(config);
+    let summaries = match run::run_to_completion(config.clone(), db, &runs_, progress).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -122,6 +123,7 @@ pub(super) async fn sync(config: Config, db: &Db, pairs: &[String], args: &SyncA
             args.json,
         );
     }
+    crate::alerts::inline::after_command(config, db).await;
     if summaries.iter().all(|s| s.clean()) {
         ExitCode::SUCCESS
     } else {

@@ -35,6 +35,11 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> ExitCode {
         db.clone(),
         format!("worker-{}", std::process::id()),
     ));
+    // Alerts read off the database: finished runs, reconciliations, the queue's age.
+    let alerts = tokio::spawn(crate::alerts::sweep::watch(
+        crate::alerts::Alerter::new(&config, &db),
+        db.clone(),
+    ));
     let result = crate::queue::run_worker(
         db.clone(),
         config,
@@ -44,6 +49,7 @@ pub async fn run(ctx: &Ctx, args: WorkerArgs) -> ExitCode {
     )
     .await;
     scheduler.abort();
+    alerts.abort();
     crate::sync::runtime::release_leases().await;
     db.close().await;
     match result {

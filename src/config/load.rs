@@ -113,6 +113,8 @@ fn expand_env(c: &mut Config) {
     one(&mut c.server.listen);
     opt(&mut c.server.public_url);
     opt(&mut c.vault.key_file);
+    opt(&mut c.alerts.email_from);
+    c.alerts.email_to.iter_mut().for_each(one);
     for conn in c.connections.values_mut() {
         opt(&mut conn.base_url);
         opt(&mut conn.client_id);

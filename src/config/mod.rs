@@ -40,6 +40,9 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub vault: VaultConfig,
+    /// `[alerts]`: where alerts go (webhook, email), which, how often.
+    #[serde(default)]
+    pub alerts: crate::alerts::AlertsConfig,
     /// Folder relative paths in the file are resolved against (the config file's folder).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -411,7 +414,8 @@ impl Config {
 pub struct ServerConfig {
     #[serde(default = "default_listen")]
     pub listen: String,
-    /// Public base URL (behind a proxy), used to verify URL-signed webhooks.
+    /// Public base URL (behind a proxy): verifies URL-signed webhooks and is the base of
+    /// the dashboard links in alerts.
     pub public_url: Option<String>,
     /// Guards /metrics and admin routes when set.
     pub admin_token: Option<Secret>,

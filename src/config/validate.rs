@@ -245,6 +245,8 @@ pub fn validate(c: &Config) -> Vec<Problem> {
         );
     }
 
+    crate::alerts::settings::validate(&c.alerts, &mut push);
+
     let w = &c.worker;
     if w.concurrency == 0 {
         push(

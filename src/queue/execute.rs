@@ -163,7 +163,11 @@ async fn record(
             )
             .await?;
             tx.commit().await?;
-            tracing::warn!(dead_letter = %dl, took_ms, reason = %reason, "job is a dead letter");
+            if env.job.kind().logs_own_failures() {
+                tracing::debug!(dead_letter = %dl, took_ms, reason = %reason, "job is a dead letter");
+            } else {
+                tracing::warn!(dead_letter = %dl, took_ms, reason = %reason, "job is a dead letter");
+            }
             Err(Box::new(AbortError::new(reason)))
         }
         Err(err) => {
@@ -195,14 +199,24 @@ async fn record(
             };
             push_task(tx.exec(), &next, Some(delay)).await?;
             tx.commit().await?;
-            tracing::warn!(
-                took_ms,
-                error = %err.message(),
-                retry_in_ms = delay.as_millis() as u64,
-                next_attempt = env.attempt + 1,
-                max_attempts,
-                "job attempt failed; retry scheduled"
-            );
+            if env.job.kind().logs_own_failures() {
+                tracing::debug!(
+                    took_ms,
+                    error = %err.message(),
+                    retry_in_ms = delay.as_millis() as u64,
+                    next_attempt = env.attempt + 1,
+                    "job attempt failed; retry scheduled"
+                );
+            } else {
+                tracing::warn!(
+                    took_ms,
+                    error = %err.message(),
+                    retry_in_ms = delay.as_millis() as u64,
+                    next_attempt = env.attempt + 1,
+                    max_attempts,
+                    "job attempt failed; retry scheduled"
+                );
+            }
             Ok(())
         }
     }

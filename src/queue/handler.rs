@@ -122,6 +122,7 @@ impl Handlers {
         let mut h = Self::empty();
         crate::sync::register_with(&mut h, runtimes.clone());
         crate::reconcile::register_with(&mut h, runtimes);
+        crate::alerts::register(&mut h);
         #[cfg(feature = "test-jobs")]
         h.register(JobKind::Test, super::test_job::TestHandler);
         h

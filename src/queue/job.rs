@@ -21,6 +21,8 @@ pub enum Job {
     WriteBack(WriteBackJob),
     /// Compare source, links and target for a pair.
     Reconcile(ReconcileJob),
+    /// Deliver one alert to one channel (webhook or email).
+    Alert(crate::alerts::AlertJob),
     /// Test-only kind that can succeed, fail N times, sleep or fail permanently.
     #[cfg(feature = "test-jobs")]
     Test(TestJob),
@@ -114,11 +116,18 @@ pub enum JobKind {
     #[serde(rename = "writeback")]
     WriteBack,
     Reconcile,
+    Alert,
     #[cfg(feature = "test-jobs")]
     Test,
 }
 
 impl JobKind {
+    /// Kinds whose handler logs their failures itself (an alert channel logs one line
+    /// per interval, not one per retried alert): the queue logs theirs at debug.
+    pub fn logs_own_failures(self) -> bool {
+        self == JobKind::Alert
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Pull => "pull",
@@ -126,6 +135,7 @@ impl JobKind {
             JobKind::Webhook => "webhook",
             JobKind::WriteBack => "writeback",
             JobKind::Reconcile => "reconcile",
+            JobKind::Alert => "alert",
             #[cfg(feature = "test-jobs")]
             JobKind::Test => "test",
         }
@@ -146,6 +156,7 @@ impl Job {
             Job::Webhook(_) => JobKind::Webhook,
             Job::WriteBack(_) => JobKind::WriteBack,
             Job::Reconcile(_) => JobKind::Reconcile,
+            Job::Alert(_) => JobKind::Alert,
             #[cfg(feature = "test-jobs")]
             Job::Test(_) => JobKind::Test,
         }
@@ -159,6 +170,7 @@ impl Job {
             Job::Webhook(j) => Some(&j.connection),
             Job::WriteBack(j) => Some(&j.pair),
             Job::Reconcile(j) => Some(&j.pair),
+            Job::Alert(j) => j.alert.pair.as_deref().or(j.alert.connection.as_deref()),
             #[cfg(feature = "test-jobs")]
             Job::Test(_) => None,
         }

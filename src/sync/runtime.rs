@@ -278,6 +278,9 @@ async fn connection_parts<'a>(
     let tokens = crate::vault::token_source(config, name, db)
         .await
         .map_err(fail)?;
+    // refused credentials raise "needs reconnecting"
+    let tokens =
+        crate::alerts::credentials::watch(tokens, name, crate::alerts::Alerter::new(config, db));
     let granted = crate::vault::stored_extra(config, name, db)
         .await
         .map_err(fail)?;
