@@ -2,7 +2,7 @@
 //! claims are committed before the vendor call; results land in one transaction.
 
 use super::prepare::{Prepared, prepare};
-use super::send::{Ready, recover, send};
+use super::send::{recover, send};
 use super::{Batch, Item};
 use crate::queue::{JobError, db_err};
 use crate::store::DbTx;
