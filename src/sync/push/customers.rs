@@ -10,6 +10,10 @@ use ledgerbridge_sdk::model::{CustomerRef, FinanceObject};
 use std::collections::HashMap;
 use std::time::Duration;
 
+/// How long a batch waits before looking again for a customer another job is writing
+/// (one vendor call's time, about).
+const CUSTOMER_WAIT: Duration = Duration::from_millis(500);
+
 /// The customer of each invoice or note: our links first, then existing target
 /// customers, else the customer is created now through its own mapping (same
 /// idempotency key as its own push, so it is never written twice).
@@ -96,30 +100,25 @@ pub(super) async fn resolve_customers(
         if ks.is_empty() {
             continue;
         }
-        // The customers' own push job may be writing them right now: wait for it a
-        // little (it takes a moment) rather than failing this whole batch.
-        let mut waited = 0;
-        loop {
-            let mut sub = Counters::default();
-            let customers = b.with_mapping(m);
-            let (citems, _) = records::map_records(customers, &ks, &mut sub).await?;
-            let res = write::write(customers, citems, &mut sub).await;
-            counters.add(&Counters {
-                api_calls: 0,
-                ..sub
-            });
-            match res {
-                Ok(got) => {
-                    resolved.extend(got);
-                    break;
-                }
-                Err(JobError::Retryable { .. }) if waited < 50 => {
-                    waited += 1;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => return Err(e),
-            }
+        let mut sub = Counters::default();
+        let customers = b.with_mapping(m);
+        let (citems, _) = records::map_records(customers, &ks, &mut sub).await?;
+        let written = write::write(customers, citems, &mut sub).await;
+        counters.add(&Counters {
+            api_calls: 0,
+            ..sub
+        });
+        let written = written?;
+        // The customers' own push job (or another batch needing them) is writing them
+        // right now: this job comes back once that write has had time to finish,
+        // without using up an attempt, and then finds them linked.
+        if let Some(first) = written.busy.first() {
+            return Err(JobError::wait(
+                format!("its customer {first} is being written by another job; waiting for it"),
+                CUSTOMER_WAIT,
+            ));
         }
+        resolved.extend(written.done);
         // Written meanwhile by the customers' own job (so unchanged for us): its link.
         let still: Vec<String> = ks
             .iter()

@@ -16,11 +16,13 @@
 //! The parts, in the order a batch meets them:
 //! - [`records`]: mirror records mapped into [`Item`]s (or dead letters, or gone deals);
 //! - [`write`]: the passes over the items — key states, claims, results;
+//! - [`key_state`]: the idempotency key's decisions, as pure functions with their table;
 //! - [`prepare`]: per object, what a draft needs before it can be sent;
 //! - [`customers`]: the customer an invoice or note belongs to, created if need be;
 //! - [`send`]: the vendor calls, and the recovery lookups of writes that may have happened.
 
 mod customers;
+mod key_state;
 mod prepare;
 mod records;
 mod send;
@@ -141,6 +143,6 @@ async fn push(
     if items.is_empty() {
         return Ok(());
     }
-    write::write(batch, items, counters).await?;
+    write::write(batch, items, counters).await?.or_retry()?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use ledgerbridge_sdk::{ConnectorError, ItemOutcome, WriteItem};
 use std::collections::HashMap;
 
 /// A write ready to send: the item and its finished target record.
+#[derive(Debug)]
 pub(super) enum Ready {
     Customer(WriteItem<ledgerbridge_sdk::model::Customer>),
     Invoice(WriteItem<ledgerbridge_sdk::model::Invoice>),

@@ -1,6 +1,7 @@
 //! The passes over a batch's items: each key's state decides skip, recover or send;
 //! claims are committed before the vendor call; results land in one transaction.
 
+use super::key_state::{self, AfterSend, Recovery, Seen, Start, VendorOutcome};
 use super::prepare::{Prepared, prepare};
 use super::send::{recover, send};
 use super::{Batch, Item};
@@ -16,8 +17,34 @@ use ledgerbridge_sdk::{ConnectorError, ItemOutcome};
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// Writes items of one mapping; returns source key → target id for what is written
-/// (or was already). Boxed because customer resolution may recurse into it once.
+/// What a write did with its items.
+#[derive(Default)]
+pub(super) struct Writes {
+    /// Source key → target id of what is written (or was already).
+    pub done: HashMap<String, String>,
+    /// Source keys whose key another live job holds: left to that job.
+    pub busy: Vec<String>,
+}
+
+impl Writes {
+    /// The push job's reading: records another job is writing make it try again shortly
+    /// (its keys are claimed then, or done and only linked).
+    pub(super) fn or_retry(self) -> Result<HashMap<String, String>, JobError> {
+        match self.busy.first() {
+            None => Ok(self.done),
+            Some(first) => Err(JobError::retry_after(
+                format!(
+                    "{} record(s) wait for another write to finish (e.g. {first}); trying again shortly",
+                    self.busy.len(),
+                ),
+                Duration::from_millis(500),
+            )),
+        }
+    }
+}
+
+/// Writes items of one mapping. Boxed because customer resolution may recurse into it
+/// once.
 ///
 /// Customers named like another one the same batch creates wait for it (`Later`) and
 /// are written in a second pass of the same job, where they find it by name: no retry
@@ -26,15 +53,19 @@ pub(super) fn write<'a>(
     b: Batch<'a>,
     items: Vec<Item>,
     counters: &'a mut Counters,
-) -> futures::future::BoxFuture<'a, Result<HashMap<String, String>, JobError>> {
+) -> futures::future::BoxFuture<'a, Result<Writes, JobError>> {
     Box::pin(async move {
         let mut items = items;
-        let mut done = HashMap::new();
+        let mut out = Writes::default();
         loop {
             let mut later = Vec::new();
-            done.extend(write_pass(b, items, counters, &mut later).await?);
-            if later.is_empty() {
-                return Ok(done);
+            let pass = write_pass(b, items, counters, &mut later).await?;
+            out.done.extend(pass.done);
+            out.busy.extend(pass.busy);
+            // Records left to another job end the write: the job comes back for them
+            // and for the second pass together.
+            if later.is_empty() || !out.busy.is_empty() {
+                return Ok(out);
             }
             items = later;
         }
@@ -47,7 +78,7 @@ fn write_pass<'a>(
     items: Vec<Item>,
     counters: &'a mut Counters,
     later: &'a mut Vec<Item>,
-) -> futures::future::BoxFuture<'a, Result<HashMap<String, String>, JobError>> {
+) -> futures::future::BoxFuture<'a, Result<Writes, JobError>> {
     Box::pin(async move {
         let (rt, ctx, mapping, target_object) = (b.rt, b.ctx, b.mapping_name(), b.target_object());
         // Customers are resolved (by name among others) and created under one lock per
@@ -69,10 +100,19 @@ fn write_pass<'a>(
         let mut to_recover = Vec::new();
         let mut to_send = Vec::new();
         for it in items {
-            match existing.get(&it.key) {
-                Some(k) if k.state == "done" => {
+            let row = existing.get(&it.key);
+            let seen = row.map(|k| {
+                Seen::of(
+                    &k.state,
+                    k.job_id.as_deref(),
+                    k.job_state.as_deref(),
+                    &ctx.job_id,
+                )
+            });
+            match key_state::start(seen) {
+                Start::AlreadyDone => {
                     // An earlier attempt wrote it; make sure the link says so.
-                    let id = k.target_id.clone().unwrap_or_default();
+                    let id = row.and_then(|k| k.target_id.clone()).unwrap_or_default();
                     let mut tx = ctx
                         .db
                         .begin()
@@ -83,15 +123,9 @@ fn write_pass<'a>(
                     counters.unchanged += 1;
                     done.insert(it.source_key.clone(), id);
                 }
-                Some(k)
-                    if matches!(k.state.as_str(), "started" | "sent")
-                        && k.job_id.as_deref() != Some(ctx.job_id.as_str())
-                        && matches!(k.job_state.as_deref(), Some("pending" | "running")) =>
-                {
-                    busy.push(it.source_key.clone());
-                }
-                Some(k) if k.state == "sent" => to_recover.push(it),
-                _ => to_send.push(it),
+                Start::Busy => busy.push(it.source_key.clone()),
+                Start::Recover => to_recover.push(it),
+                Start::Send => to_send.push(it),
             }
         }
 
@@ -106,8 +140,8 @@ fn write_pass<'a>(
             match r {
                 Prepared::Ready(w) if was_sent.contains(&it.key) => {
                     // A write that may have happened is looked up before it is resent.
-                    match recover(rt, &w).await? {
-                        Some(id) => {
+                    match key_state::recovery(recover(rt, &w).await?) {
+                        Recovery::Found(id) => {
                             let mut tx = ctx
                                 .db
                                 .begin()
@@ -126,7 +160,7 @@ fn write_pass<'a>(
                             tracing::info!(record_key = %it.source_key, target_id = %id, "recovered a write made before a crash");
                             done.insert(it.source_key.clone(), id);
                         }
-                        None => ready.push((it, *w)),
+                        Recovery::Resend => ready.push((it, *w)),
                     }
                 }
                 Prepared::Ready(w) => ready.push((it, *w)),
@@ -223,7 +257,7 @@ fn write_pass<'a>(
             }
         }
         if ready.is_empty() {
-            return finish(busy, done);
+            return Ok(Writes { done, busy });
         }
 
         // Claim: → sent, committed before the call. A key another live job claimed
@@ -256,7 +290,7 @@ fn write_pass<'a>(
             ready = mine;
         }
         if ready.is_empty() {
-            return finish(busy, done);
+            return Ok(Writes { done, busy });
         }
 
         let outcomes = send(rt, &ready).await?;
@@ -275,15 +309,10 @@ fn write_pass<'a>(
             .await
             .map_err(db_err("write_pass: begin transaction"))?;
         for (it, r) in &ready {
-            let Some(o) = by_key.get(r.key()) else {
-                retry.get_or_insert(ConnectorError::retryable(format!(
-                    "the target returned no result for {}",
-                    it.source_key
-                )));
-                continue;
-            };
-            match &o.result {
-                Ok(w) => {
+            let result = by_key.get(r.key()).map(|o| &o.result);
+            let outcome = outcome_of(result);
+            match (key_state::after_send(outcome), result) {
+                (AfterSend::Done, Some(Ok(w))) => {
                     let verb = if it.target_id.is_some() && target_object != FinanceObject::Note {
                         counters.updated += 1;
                         "update"
@@ -304,11 +333,17 @@ fn write_pass<'a>(
                     done.insert(it.source_key.clone(), w.target_id.clone());
                     written.push((it, w));
                 }
-                Err(e) if e.is_retryable() => {
+                (AfterSend::StaysSent, result) => {
                     // Still `sent`: the retry recovers it by reference.
-                    retry.get_or_insert(e.clone());
+                    retry.get_or_insert(match result {
+                        Some(Err(e)) => e.clone(),
+                        _ => ConnectorError::retryable(format!(
+                            "the target returned no result for {}",
+                            it.source_key
+                        )),
+                    });
                 }
-                Err(e) => {
+                (AfterSend::Failed, Some(Err(e))) => {
                     let reason = format!(
                         "{} refused {} {}: {e}",
                         rt.target_connection,
@@ -334,6 +369,7 @@ fn write_pass<'a>(
                     counters.failed += 1;
                     tracing::warn!(record_key = %it.source_key, mapping, error = %e, "target refused a record");
                 }
+                (after, _) => unreachable!("{after:?} does not follow from {outcome:?}"),
             }
         }
         if !written.is_empty() {
@@ -391,25 +427,17 @@ fn write_pass<'a>(
         if let Some(e) = retry {
             return Err(job_error(&format!("push to {}", rt.target_connection), e));
         }
-        finish(busy, done)
+        Ok(Writes { done, busy })
     })
 }
 
-fn finish(
-    busy: Vec<String>,
-    done: HashMap<String, String>,
-) -> Result<HashMap<String, String>, JobError> {
-    if busy.is_empty() {
-        Ok(done)
-    } else {
-        Err(JobError::retry_after(
-            format!(
-                "{} record(s) wait for another write to finish (e.g. {}); trying again shortly",
-                busy.len(),
-                busy[0]
-            ),
-            Duration::from_millis(500),
-        ))
+/// What the vendor's answer for one item says, as the key's state machine reads it.
+fn outcome_of(result: Option<&Result<ledgerbridge_sdk::Written, ConnectorError>>) -> VendorOutcome {
+    match result {
+        None => VendorOutcome::NoResult,
+        Some(Ok(_)) => VendorOutcome::Written,
+        Some(Err(e)) if e.is_retryable() => VendorOutcome::Retryable,
+        Some(Err(_)) => VendorOutcome::Refused,
     }
 }
 
