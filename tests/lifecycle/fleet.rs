@@ -3,7 +3,9 @@
 //! sees the fleet-wide rate within the limit and no 429;
 //! the lease holder is killed with SIGKILL and another process carries on within the TTL.
 //!
-//! The processes are this test binary run again with `fleet_child_process` selected:
+//! The processes are this test binary run again with `fleet_child_process` selected
+//! (an ignored test: it is a fleet member, not a test of its own, and runs only when
+//! spawned with `--ignored`):
 //! each builds an SDK `HttpClient` paced by its own `TenantLeases` and calls the server
 //! as fast as its client allows, until a stop file appears (then releases gracefully).
 //! The full fleet test with the sync pipeline and the Xero simulator comes with the
@@ -107,7 +109,12 @@ fn max_in_window(times: &[Instant], w: Duration) -> usize {
 
 fn spawn_child(db_url: &str, base: &str, holder: &str, stop: &Path) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "fleet::fleet_child_process", "--nocapture"])
+        .args([
+            "--exact",
+            "fleet::fleet_child_process",
+            "--ignored",
+            "--nocapture",
+        ])
         .env(CHILD_ENV, "1")
         .env("LB_FLEET_DB", db_url)
         .env("LB_FLEET_BASE", base)
@@ -119,12 +126,14 @@ fn spawn_child(db_url: &str, base: &str, holder: &str, stop: &Path) -> Child {
         .expect("spawn child")
 }
 
-/// One fleet member (runs only when spawned by [`fleet_keeps_the_limit_across_processes`]).
+/// One fleet member, spawned by [`fleet_keeps_the_limit_across_processes`].
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a fleet member: the fleet test runs it in a child process"]
 async fn fleet_child_process() {
-    if std::env::var_os(CHILD_ENV).is_none() {
-        return;
-    }
+    assert!(
+        std::env::var_os(CHILD_ENV).is_some(),
+        "fleet_child_process is one member of the fleet test, spawned by it with its settings"
+    );
     let env = |k: &str| std::env::var(k).unwrap();
     let holder = env("LB_FLEET_HOLDER");
     let stop = PathBuf::from(env("LB_FLEET_STOP"));
