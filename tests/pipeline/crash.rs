@@ -35,6 +35,9 @@ async fn crash(db_url: Option<String>, workers: usize, label: &str, target: &'st
             ..Options::default()
         },
     );
+    if target == "quickbooks" {
+        super::quickbooks::open_books(&xero).await;
+    }
     let enq = setup.json(&["sync", "--enqueue-only", "--json"]).await;
     assert_eq!(enq["enqueued"], true, "{enq}");
     let db = setup.db().await;
@@ -149,13 +152,25 @@ async fn postgres_two_workers_killed_at_random_leave_exactly_one_invoice_per_dea
     };
     let url = crate::common::fresh_pg(&server).await;
     eprintln!("crash test database: {url}");
-    crash(Some(url.clone()), 2, "crash test (PostgreSQL, 2 workers)", "xero").await;
+    crash(
+        Some(url.clone()),
+        2,
+        "crash test (PostgreSQL, 2 workers)",
+        "xero",
+    )
+    .await;
     crate::common::drop_pg(&server, &url).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quickbooks_sqlite_one_worker_killed_at_random_leaves_exactly_one_invoice_per_deal() {
-    crash(None, 1, "QuickBooks crash test (SQLite, 1 worker)", "quickbooks").await;
+    crash(
+        None,
+        1,
+        "QuickBooks crash test (SQLite, 1 worker)",
+        "quickbooks",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -70,7 +70,9 @@ fn check_exports(
         .filter(|i| i["status"].as_str() != Some("Deleted"))
         .filter(|i| {
             !(dec(&i["TotalAmt"]).is_zero()
-                && i["PrivateNote"].as_str().is_some_and(|n| n.starts_with("Voided")))
+                && i["PrivateNote"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("Voided")))
         })
         .collect();
     f.invoices = live.len();
@@ -99,8 +101,10 @@ fn check_exports(
             continue;
         };
         if found.len() > 1 {
-            f.problems
-                .push(format!("deal {id}: {} invoices with DocNumber {r}", found.len()));
+            f.problems.push(format!(
+                "deal {id}: {} invoices with DocNumber {r}",
+                found.len()
+            ));
         }
         let currency = d["properties"]["deal_currency_code"]
             .as_str()
@@ -161,7 +165,9 @@ fn check_exports(
             Some(other) => f.problems.push(format!(
                 "deal {id}: link points at {other:?}, the invoice is {inv_id}"
             )),
-            None => f.problems.push(format!("deal {id}: invoice {inv_id} has no link")),
+            None => f
+                .problems
+                .push(format!("deal {id}: invoice {inv_id} has no link")),
         }
     }
     for (r, invs) in &by_ref {
@@ -182,7 +188,8 @@ fn check_exports(
     }
     for (a, n) in accts {
         if n > 1 {
-            f.problems.push(format!("{n} QuickBooks customers with AcctNum {a}"));
+            f.problems
+                .push(format!("{n} QuickBooks customers with AcctNum {a}"));
         }
     }
     // items: no SKU twice
@@ -194,7 +201,8 @@ fn check_exports(
     }
     for (s, n) in skus {
         if n > 1 {
-            f.problems.push(format!("{n} QuickBooks items with SKU {s}"));
+            f.problems
+                .push(format!("{n} QuickBooks items with SKU {s}"));
         }
     }
     // notes: one attachable per interaction with a company, by marker
@@ -235,11 +243,45 @@ fn check_exports(
     f
 }
 
+/// The company's closing date (`Preferences.AccountingInfoPrefs.BookCloseDate`).
+async fn close_date(qbo: &SimProc) -> String {
+    let prefs = &qbo.export().await["Preferences"][0];
+    prefs["AccountingInfoPrefs"]["BookCloseDate"]
+        .as_str()
+        .expect("the sample company has a closing date")
+        .to_string()
+}
+
+/// Moves the closing date before the pair's cut-over, so every qualifying deal can be
+/// invoiced (the crash test counts on it).
+pub async fn open_books(qbo: &SimProc) {
+    let realm = qbo.get("/_sim/company").await["realmId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let prefs = qbo
+        .api(
+            reqwest::Method::GET,
+            &format!("/v3/company/{realm}/preferences"),
+            None,
+        )
+        .await;
+    let token = prefs["Preferences"]["SyncToken"].clone();
+    qbo.api(
+        reqwest::Method::POST,
+        &format!("/v3/company/{realm}/preferences"),
+        Some(
+            serde_json::json!({"Id": "1", "SyncToken": token, "sparse": true,
+            "AccountingInfoPrefs": {"BookCloseDate": "2024-12-31"}}),
+        ),
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_sync_writes_one_invoice_per_deal_and_a_second_writes_nothing() {
     let logs = tempfile::tempdir().unwrap();
-    let hubspot =
-        SimProc::start("hubspot", &["--deals", "300"], &logs.path().join("h.log")).await;
+    let hubspot = SimProc::start("hubspot", &["--deals", "300"], &logs.path().join("h.log")).await;
     let qbo = SimProc::start("quickbooks", &[], &logs.path().join("q.log")).await;
     let setup = Setup::new(
         &hubspot,
@@ -249,15 +291,43 @@ async fn a_full_sync_writes_one_invoice_per_deal_and_a_second_writes_nothing() {
             ..Options::default()
         },
     );
-    let first = setup.run(&["sync", "--json"]).await.ok().summary();
+    // the company's books are closed until the end of last year: deals closed before
+    // that are dead letters carrying QuickBooks' refusal (6200), every other one syncs
+    let close = close_date(&qbo).await;
+    let out = setup.run(&["sync", "--json"]).await;
+    let first = out.summary();
     assert!(first["created"].as_u64().unwrap() > 100, "{first}");
-    assert_eq!(first["dead_lettered"], 0, "{first}");
+    let won = verify::won_stages(&hubspot).await;
+    let hs = hubspot.export().await;
+    let before_close: HashSet<String> = verify::qualifying(&hs, &won)
+        .into_iter()
+        .filter(|d| {
+            d["properties"]["closedate"]
+                .as_str()
+                .is_some_and(|c| c.get(..10).unwrap_or(c) <= close.as_str())
+        })
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
     let letters = setup.dead_letters().await;
-    assert!(letters.is_empty(), "dead letters: {letters:#?}");
+    assert_eq!(letters.len(), before_close.len(), "{letters:#?}");
+    assert_eq!(out.code, Some(if letters.is_empty() { 0 } else { 1 }));
+    for l in &letters {
+        let deal = l["record_key"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("deal:");
+        assert!(before_close.contains(deal), "{l}");
+        let reason = l["reason"].as_str().unwrap();
+        assert!(reason.contains("code 6200"), "{reason}");
+    }
     let db = setup.db().await;
-    let found = check(&hubspot, &qbo, &db, &HashSet::new()).await;
+    let found = check(&hubspot, &qbo, &db, &before_close).await;
     found.assert_clean("HubSpot -> QuickBooks full sync");
-    assert!(found.qualifying > 30, "only {} qualifying deals", found.qualifying);
+    assert!(
+        found.qualifying > 30,
+        "only {} qualifying deals",
+        found.qualifying
+    );
     assert!(found.notes > 0, "no notes were written");
 
     // a second company currency makes a second customer, named by the rule
@@ -274,10 +344,58 @@ async fn a_full_sync_writes_one_invoice_per_deal_and_a_second_writes_nothing() {
         assert!(name.ends_with(&format!(" ({cur})")), "{name} in {cur}");
     }
 
-    let writes = qbo.writes().await;
-    let second = setup.run(&["sync", "--json"]).await.ok().summary();
+    // API calls against the fewest that could do it: one batch per 30 customers,
+    // invoices and notes, one create per item and per second-currency customer
+    let stats = qbo.stats().await;
+    let calls: u64 = stats["calls"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    let batches = stats["calls"]["POST /v3/company/{realm}/batch"]
+        .as_u64()
+        .unwrap_or(0);
+    let n = |k: &str| qb[k].as_array().map_or(0, Vec::len) as u64;
+    let created_items = qb["Item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["Sku"].is_string())
+        .count() as u64;
+    let ours = |k: &str| {
+        qb[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["AcctNum"].is_string())
+            .count() as u64
+    };
+    let minimum = ours("Customer")
+        .saturating_sub(foreign.len() as u64)
+        .div_ceil(30)
+        + n("Invoice").div_ceil(30)
+        + n("Attachable").div_ceil(30)
+        + created_items
+        + foreign.len() as u64;
+    eprintln!(
+        "HubSpot -> QuickBooks, 300 deals: {calls} QuickBooks calls ({batches} batches) for a \
+         minimum of {minimum} writes: {:.3} calls / minimum, {:.3} batches / minimum",
+        calls as f64 / minimum as f64,
+        batches as f64 / minimum as f64
+    );
+
+    // a second sync writes nothing new; only the refused deals are tried again
+    let invoices = qbo.export().await["Invoice"].as_array().unwrap().len();
+    let out = setup.run(&["sync", "--json"]).await;
+    let second = out.summary();
     assert_eq!(second["created"], 0, "{second}");
     assert_eq!(second["updated"], 0, "{second}");
-    assert_eq!(qbo.writes().await, writes, "a sync with nothing changed wrote");
+    assert_eq!(second["failed"], before_close.len() as u64, "{second}");
+    assert_eq!(
+        qbo.export().await["Invoice"].as_array().unwrap().len(),
+        invoices,
+        "a sync with nothing changed added invoices"
+    );
     db.close().await;
 }

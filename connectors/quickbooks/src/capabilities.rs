@@ -50,7 +50,12 @@ pub fn capabilities(cfg: &QuickBooksConfig) -> Capabilities {
                 true,
                 "DocNumber (≤ 21; longer ones get a short form) and PrivateNote",
             ),
-            f("date", FieldKind::Date, true, "TxnDate (after the closing date)"),
+            f(
+                "date",
+                FieldKind::Date,
+                true,
+                "TxnDate (after the closing date)",
+            ),
             f("due_date", FieldKind::Date, true, "DueDate"),
             f(
                 "currency",
@@ -70,8 +75,18 @@ pub fn capabilities(cfg: &QuickBooksConfig) -> Capabilities {
                 false,
                 "line amounts exclude tax",
             ),
-            f("lines.description", FieldKind::String, true, "Line[].Description"),
-            f("lines.quantity", FieldKind::Decimal, true, "SalesItemLineDetail.Qty"),
+            f(
+                "lines.description",
+                FieldKind::String,
+                true,
+                "Line[].Description",
+            ),
+            f(
+                "lines.quantity",
+                FieldKind::Decimal,
+                true,
+                "SalesItemLineDetail.Qty",
+            ),
             f(
                 "lines.unit_amount",
                 FieldKind::Decimal,
@@ -107,7 +122,12 @@ pub fn capabilities(cfg: &QuickBooksConfig) -> Capabilities {
     fields.insert(
         "payment".to_string(),
         vec![
-            f("amount", FieldKind::Decimal, true, "TotalAmt, applied to the invoice"),
+            f(
+                "amount",
+                FieldKind::Decimal,
+                true,
+                "TotalAmt, applied to the invoice",
+            ),
             f("date", FieldKind::Date, true, "TxnDate"),
             f(
                 "account_code",

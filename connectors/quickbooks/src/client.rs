@@ -54,7 +54,11 @@ pub fn fault_error(f: &Fault, what: &str) -> ConnectorError {
         .iter()
         .map(|e| {
             let mut s = e.message.clone();
-            if let Some(d) = e.detail.as_deref().filter(|d| !d.is_empty() && *d != e.message) {
+            if let Some(d) = e
+                .detail
+                .as_deref()
+                .filter(|d| !d.is_empty() && *d != e.message)
+            {
                 s.push_str(": ");
                 s.push_str(d);
             }
@@ -74,8 +78,16 @@ pub fn fault_error(f: &Fault, what: &str) -> ConnectorError {
         (ValidationFault, 610) => ErrorKind::NotFound,
         (ValidationFault, _) => ErrorKind::Validation,
     };
-    ConnectorError::new(kind, format!("QuickBooks refused {what}: {words}"))
-        .with_vendor_message(words)
+    ConnectorError::new(kind, format!("QuickBooks refused {what}")).with_vendor_message(words)
+}
+
+/// [`fault_error`] with the call's `intuit_tid` as its correlation id.
+pub fn refused(f: &Fault, what: &str, tid: &Option<String>) -> ConnectorError {
+    let e = fault_error(f, what).with_status(200);
+    match tid {
+        Some(t) => e.with_correlation_id(t.clone()),
+        None => e,
+    }
 }
 
 /// The `Fault` of a QuickBooks body, if it carries one at the top.
@@ -116,7 +128,8 @@ struct BatchBody<'a, T> {
 #[derive(Debug)]
 pub enum BatchAnswer<T> {
     Saved(T),
-    Refused(Fault),
+    /// The fault, and the call's `intuit_tid` (what Intuit's support asks for).
+    Refused(Fault, Option<String>),
 }
 
 #[derive(Clone)]
@@ -214,9 +227,9 @@ impl QuickBooksClient {
     pub async fn read<T: DeserializeOwned>(&self, rest: &str, entity: &str) -> ConnectorResult<T> {
         let resp = self.http.send(self.call(http::Method::GET, rest)).await?;
         let top: HashMap<String, Box<RawValue>> = parse(&resp.body, rest)?;
-        let raw = top
-            .get(entity)
-            .ok_or_else(|| ConnectorError::malformed(format!("GET {rest}: no {entity} in the answer")))?;
+        let raw = top.get(entity).ok_or_else(|| {
+            ConnectorError::malformed(format!("GET {rest}: no {entity} in the answer"))
+        })?;
         parse(raw.get().as_bytes(), entity)
     }
 
@@ -310,17 +323,8 @@ impl QuickBooksClient {
                     ))
                 })?;
                 if let Some(f) = a.get("Fault") {
-                    let mut fault: Fault = parse(f.get().as_bytes(), "Fault")?;
-                    if let Some(t) = &tid {
-                        // support asks for the transaction id: keep it in the message
-                        for e in &mut fault.errors {
-                            e.detail = Some(format!(
-                                "{} (intuit_tid {t})",
-                                e.detail.clone().unwrap_or_default()
-                            ));
-                        }
-                    }
-                    return Ok(BatchAnswer::Refused(fault));
+                    let fault: Fault = parse(f.get().as_bytes(), "Fault")?;
+                    return Ok(BatchAnswer::Refused(fault, tid.clone()));
                 }
                 let raw = a.get(entity).ok_or_else(|| {
                     ConnectorError::malformed(format!("batch item {i} carries no {entity}"))
@@ -422,6 +426,18 @@ mod tests {
         assert_eq!(
             e.vendor_message.as_deref(),
             Some("Account Period Closed: closed [TxnDate] (code 6200)")
+        );
+    }
+
+    #[test]
+    fn a_refusal_keeps_the_transaction_id() {
+        let f = Fault::validation(6240, "Duplicate Name Exists Error", "taken");
+        let e = refused(&f, "customer Acme", &Some("tid-1".into()));
+        assert_eq!(e.message, "QuickBooks refused customer Acme");
+        assert_eq!(e.correlation_id.as_deref(), Some("tid-1"));
+        assert_eq!(
+            e.to_string(),
+            "QuickBooks refused customer Acme: Duplicate Name Exists Error: taken (code 6240) (correlation id tid-1)"
         );
     }
 

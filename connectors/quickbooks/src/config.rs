@@ -116,9 +116,11 @@ impl QuickBooksConfig {
         }
         url::Url::parse(&self.api_url).map_err(|e| format!("base_url {:?}: {e}", self.api_url))?;
         if self.realm_id.is_none() && !self.simulator {
-            return Err("no company: run `ledgerbridge connect` (it stores the realmId of the \
+            return Err(
+                "no company: run `ledgerbridge connect` (it stores the realmId of the \
                  redirect) or set realm_id"
-                .into());
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -130,12 +132,19 @@ mod tests {
 
     #[test]
     fn environment_picks_the_host() {
-        assert_eq!(Environment::parse("sandbox").unwrap().api_url(), SANDBOX_API);
+        assert_eq!(
+            Environment::parse("sandbox").unwrap().api_url(),
+            SANDBOX_API
+        );
         assert_eq!(
             Environment::parse("production").unwrap().api_url(),
             PRODUCTION_API
         );
-        assert!(Environment::parse("staging").unwrap_err().contains("sandbox"));
+        assert!(
+            Environment::parse("staging")
+                .unwrap_err()
+                .contains("sandbox")
+        );
         let no_realm = QuickBooksConfig::default();
         assert!(no_realm.validate().unwrap_err().contains("realm_id"));
         let bad = QuickBooksConfig {

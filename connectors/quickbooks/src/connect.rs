@@ -28,7 +28,10 @@ impl PostConnect for RealmHook {
             .get("realmId")
             .filter(|r| !r.is_empty())
             .cloned();
-        let realm = match (granted, self.configured.as_deref().filter(|r| !r.is_empty())) {
+        let realm = match (
+            granted,
+            self.configured.as_deref().filter(|r| !r.is_empty()),
+        ) {
             (Some(g), Some(c)) if g != c => {
                 return Err(ConnectorError::config(format!(
                     "connection `{}`: QuickBooks granted company {g}, but realm_id says {c}; \

@@ -65,7 +65,10 @@ pub fn customer_from(c: &Customer, current: Option<(&str, &str)>) -> wire::Custo
 }
 
 pub fn updated_at(m: &Option<wire::MetaData>) -> Option<DateTime<Utc>> {
-    m.as_ref()?.last_updated_time.as_deref().and_then(parse_time)
+    m.as_ref()?
+        .last_updated_time
+        .as_deref()
+        .and_then(parse_time)
 }
 
 pub fn target_customer(c: &wire::Customer) -> TargetCustomer {
@@ -165,13 +168,9 @@ pub fn target_invoice(
             TargetInvoiceLine {
                 description: l.description.clone(),
                 quantity: qty,
-                unit_amount: d.unit_price.unwrap_or_else(|| {
-                    if qty.is_zero() {
-                        amount
-                    } else {
-                        amount / qty
-                    }
-                }),
+                unit_amount: d
+                    .unit_price
+                    .unwrap_or_else(|| if qty.is_zero() { amount } else { amount / qty }),
                 discount_rate: None,
                 account_code: d.item.as_ref().and_then(|it| account_of(&it.value)),
                 tax_type: d.tax_code.as_ref().map(|t| t.value.clone()),

@@ -201,7 +201,9 @@ impl Connector for QuickBooks {
         let token = token
             .get()
             .map_err(|why| format!("webhook_verifier_token: {why}"))?;
-        Ok(Some(Box::new(QuickBooksWebhookVerifier::new(token.clone()))))
+        Ok(Some(Box::new(QuickBooksWebhookVerifier::new(
+            token.clone(),
+        ))))
     }
 
     async fn target(

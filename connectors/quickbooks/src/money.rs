@@ -62,11 +62,20 @@ mod tests {
     fn amounts_keep_every_digit() {
         let t: T = serde_json::from_str(r#"{"a": 1234567890123.4567}"#).unwrap();
         assert_eq!(t.a, Some(dec!(1234567890123.4567)));
-        assert_eq!(serde_json::to_string(&t).unwrap(), r#"{"a":1234567890123.4567}"#);
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"a":1234567890123.4567}"#
+        );
         let t: T = serde_json::from_str(r#"{"a": 0.1}"#).unwrap();
         assert_eq!(t.a, Some(dec!(0.1)));
         let none: T = serde_json::from_str(r#"{"a": null}"#).unwrap();
         assert_eq!(none.a, None);
-        assert_eq!(serde_json::to_string(&T { a: Some(dec!(40.00)) }).unwrap(), r#"{"a":40}"#);
+        assert_eq!(
+            serde_json::to_string(&T {
+                a: Some(dec!(40.00))
+            })
+            .unwrap(),
+            r#"{"a":40}"#
+        );
     }
 }

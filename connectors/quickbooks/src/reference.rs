@@ -50,11 +50,7 @@ pub fn request_id(keys: &[&str]) -> String {
         h.update(k.as_bytes());
         h.update([0]);
     }
-    let hex: String = h
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     format!("lb{}", &hex[..34])
 }
 

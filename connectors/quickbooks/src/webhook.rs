@@ -189,7 +189,10 @@ mod tests {
         let legacy = br#"{"eventNotifications":[{"realmId":"1","dataChangeEvent":{"entities":[{"name":"Invoice","id":"130","operation":"Void","lastUpdated":"2026-12-07T20:52:31.657Z"},{"name":"Customer","id":"7","operation":"Create","lastUpdated":"2026-12-07T20:52:31.657Z"},{"name":"Account","id":"3","operation":"Update","lastUpdated":"2026-12-07T20:52:31.657Z"}]}}]}"#;
         let b = verify(legacy, Some(&sign(legacy, "verifier"))).unwrap();
         assert_eq!(b.events.len(), 3);
-        assert_eq!(b.events[0].subject, EventSubject::Finance(FinanceObject::Invoice));
+        assert_eq!(
+            b.events[0].subject,
+            EventSubject::Finance(FinanceObject::Invoice)
+        );
         assert_eq!(b.events[0].change, ChangeKind::Updated);
         assert_eq!(b.events[0].record_id, "130");
         assert_eq!(b.events[1].change, ChangeKind::Created);
@@ -199,10 +202,16 @@ mod tests {
         let cloud = br#"[{"specversion":"1.0","id":"e-1","source":"intuit.1","type":"qbo.payment.created.v1","datacontenttype":"application/json","time":"2026-12-07T12:52:31.657-08:00","intuitentityid":"55","intuitaccountid":"1","data":{}}]"#;
         let b = verify(cloud, Some(&sign(cloud, "verifier"))).unwrap();
         assert_eq!(b.events[0].event_id.as_deref(), Some("e-1"));
-        assert_eq!(b.events[0].subject, EventSubject::Finance(FinanceObject::Payment));
+        assert_eq!(
+            b.events[0].subject,
+            EventSubject::Finance(FinanceObject::Payment)
+        );
         assert_eq!(b.events[0].record_id, "55");
 
-        assert_eq!(verify(cloud, Some(&sign(cloud, "other"))), Err(WebhookError::BadSignature));
+        assert_eq!(
+            verify(cloud, Some(&sign(cloud, "other"))),
+            Err(WebhookError::BadSignature)
+        );
         assert_eq!(verify(cloud, None), Err(WebhookError::BadSignature));
         assert_eq!(verify(cloud, Some("%%")), Err(WebhookError::BadSignature));
         let junk = b"[{\"type\":\"nonsense\"}]";

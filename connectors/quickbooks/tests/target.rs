@@ -26,14 +26,9 @@ async fn target(env: &common::Env, cfg: impl FnOnce(&mut QuickBooksConfig)) -> Q
     let mut c = QuickBooksConfig::simulator(&env.sim.base_url);
     c.rate_limits = false;
     cfg(&mut c);
-    QuickBooksTarget::connect(
-        "books",
-        c,
-        Arc::new(StaticToken::new(common::TOKEN)),
-        None,
-    )
-    .await
-    .unwrap()
+    QuickBooksTarget::connect("books", c, Arc::new(StaticToken::new(common::TOKEN)), None)
+        .await
+        .unwrap()
 }
 
 fn customer(r: &str, name: &str) -> Customer {
@@ -76,7 +71,10 @@ fn invoice(reference: &str, customer_id: &str, currency: &str, lines: Vec<Invoic
 }
 
 fn export_of<'a>(export: &'a Value, entity: &str) -> Vec<&'a Value> {
-    export[entity].as_array().map(|a| a.iter().collect()).unwrap_or_default()
+    export[entity]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -101,7 +99,17 @@ async fn customers_invoices_items_currencies_and_references() {
     assert_eq!(cool.target_id, "3");
     let refused = out[2].result.as_ref().unwrap_err();
     assert_eq!(refused.kind, ErrorKind::Conflict);
-    assert!(refused.message.contains("6240"), "{}", refused.message);
+    assert!(
+        refused
+            .vendor_message
+            .as_deref()
+            .is_some_and(|m| m.contains("6240")),
+        "{refused}"
+    );
+    assert!(
+        refused.correlation_id.is_some(),
+        "intuit_tid is kept: {refused}"
+    );
     let found = t
         .find_customers(&[CustomerMatch::ExternalRef("HS-CO-1".into())])
         .await
@@ -134,19 +142,39 @@ async fn customers_invoices_items_currencies_and_references() {
     let items = vec![
         WriteItem::create(
             "i1",
-            invoice("HS-100", &acme.target_id, "USD", vec![line("Design", "Design income", "1", "75"), classed]),
+            invoice(
+                "HS-100",
+                &acme.target_id,
+                "USD",
+                vec![line("Design", "Design income", "1", "75"), classed],
+            ),
         ),
         WriteItem::create(
             "i2",
-            invoice(long_ref, &acme.target_id, "USD", vec![line("sku-9", "Services", "1", "10")]),
+            invoice(
+                long_ref,
+                &acme.target_id,
+                "USD",
+                vec![line("sku-9", "Services", "1", "10")],
+            ),
         ),
         WriteItem::create(
             "i3",
-            invoice("HS-102", &acme.target_id, "EUR", vec![line("Design", "Design income", "1", "75")]),
+            invoice(
+                "HS-102",
+                &acme.target_id,
+                "EUR",
+                vec![line("Design", "Design income", "1", "75")],
+            ),
         ),
         WriteItem::create(
             "i4",
-            invoice("HS-103", &acme.target_id, "EUR", vec![line("Design", "Design income", "2", "75")]),
+            invoice(
+                "HS-103",
+                &acme.target_id,
+                "EUR",
+                vec![line("Design", "Design income", "2", "75")],
+            ),
         ),
     ];
     let mut items = items;
@@ -172,11 +200,19 @@ async fn customers_invoices_items_currencies_and_references() {
         .into_iter()
         .filter(|i| i["Sku"] == "SKU-9")
         .collect();
-    assert_eq!(skus.len(), 1, "the item is created once and found by SKU after");
+    assert_eq!(
+        skus.len(),
+        1,
+        "the item is created once and found by SKU after"
+    );
     let invoices = export_of(&export, "Invoice");
     let long = invoices
         .iter()
-        .find(|i| i["PrivateNote"].as_str().is_some_and(|n| n.contains(long_ref)))
+        .find(|i| {
+            i["PrivateNote"]
+                .as_str()
+                .is_some_and(|n| n.contains(long_ref))
+        })
         .unwrap();
     assert_eq!(long["DocNumber"].as_str().unwrap().chars().count(), 21);
     // both EUR invoices went to one customer in EUR, named by the rule
@@ -208,7 +244,12 @@ async fn customers_invoices_items_currencies_and_references() {
 
     // an update replaces the lines sparsely
     let id = first.id.clone();
-    let changed = invoice("HS-100", &acme.target_id, "USD", vec![line("Design", "Design income", "3", "75")]);
+    let changed = invoice(
+        "HS-100",
+        &acme.target_id,
+        "USD",
+        vec![line("Design", "Design income", "3", "75")],
+    );
     let out = t
         .upsert_invoices(&[WriteItem::update("i1b", id.clone(), changed)])
         .await
@@ -218,11 +259,26 @@ async fn customers_invoices_items_currencies_and_references() {
     assert_eq!(saved.invoice.as_ref().unwrap().sub_total, dec!(225));
 
     // refusals become per-item errors with QuickBooks' words
-    let mut draft = invoice("HS-104", &acme.target_id, "USD", vec![line("Design", "Design income", "1", "75")]);
+    let mut draft = invoice(
+        "HS-104",
+        &acme.target_id,
+        "USD",
+        vec![line("Design", "Design income", "1", "75")],
+    );
     draft.status = InvoiceStatus::Draft;
-    let mut closed = invoice("HS-105", &acme.target_id, "USD", vec![line("Design", "Design income", "1", "75")]);
+    let mut closed = invoice(
+        "HS-105",
+        &acme.target_id,
+        "USD",
+        vec![line("Design", "Design income", "1", "75")],
+    );
     closed.date = NaiveDate::from_ymd_opt(Utc::now().year() - 1, 6, 1).unwrap();
-    let mut no_item = invoice("HS-106", &acme.target_id, "USD", vec![line("Design", "Design income", "1", "75")]);
+    let mut no_item = invoice(
+        "HS-106",
+        &acme.target_id,
+        "USD",
+        vec![line("Design", "Design income", "1", "75")],
+    );
     no_item.lines[0].item_code = None;
     let out = t
         .upsert_invoices(&[
@@ -237,7 +293,9 @@ async fn customers_invoices_items_currencies_and_references() {
     assert!(e(0).message.contains("no draft"), "{}", e(0).message);
     assert_eq!(e(1).kind, ErrorKind::Validation);
     assert!(
-        e(1).vendor_message.as_deref().is_some_and(|m| m.contains("6200")),
+        e(1).vendor_message
+            .as_deref()
+            .is_some_and(|m| m.contains("6200")),
         "{:?}",
         e(1)
     );
@@ -258,14 +316,37 @@ async fn payments_voids_notes_budgets_and_listings() {
         .target_id;
     let out = t
         .upsert_invoices(&[
-            WriteItem::create("a", invoice("HS-1", &c, "USD", vec![line("Design", "Design income", "2", "50")])),
-            WriteItem::create("b", invoice("HS-2", &c, "USD", vec![line("Design", "Design income", "1", "50")])),
+            WriteItem::create(
+                "a",
+                invoice(
+                    "HS-1",
+                    &c,
+                    "USD",
+                    vec![line("Design", "Design income", "2", "50")],
+                ),
+            ),
+            WriteItem::create(
+                "b",
+                invoice(
+                    "HS-2",
+                    &c,
+                    "USD",
+                    vec![line("Design", "Design income", "1", "50")],
+                ),
+            ),
         ])
         .await
         .unwrap();
     let a = out[0].result.as_ref().unwrap().target_id.clone();
     let b = out[1].result.as_ref().unwrap().target_id.clone();
-    let total_a = out[0].result.as_ref().unwrap().invoice.as_ref().unwrap().total;
+    let total_a = out[0]
+        .result
+        .as_ref()
+        .unwrap()
+        .invoice
+        .as_ref()
+        .unwrap()
+        .total;
     let cursor_time = Utc::now();
 
     // a partial payment, then the rest; the long reference is found again
@@ -301,15 +382,31 @@ async fn payments_voids_notes_budgets_and_listings() {
 
     // voids: the unpaid one is voided, the paid one refused with QuickBooks' words
     let sc = t.status_changes().unwrap();
-    let void = |id: &str| WriteItem::create(format!("void-{id}"), StatusChange {
-        invoice_id: id.to_string(),
-        status: InvoiceStatus::Voided,
-    });
-    assert!(sc.set_invoice_status(&void(&b)).await.unwrap().result.is_ok());
+    let void = |id: &str| {
+        WriteItem::create(
+            format!("void-{id}"),
+            StatusChange {
+                invoice_id: id.to_string(),
+                status: InvoiceStatus::Voided,
+            },
+        )
+    };
+    assert!(
+        sc.set_invoice_status(&void(&b))
+            .await
+            .unwrap()
+            .result
+            .is_ok()
+    );
     let voided = &t.get_invoices(&[b.clone()]).await.unwrap()[0];
     assert_eq!(voided.status, InvoiceStatus::Voided);
     assert_eq!(voided.reference.as_deref(), Some("HS-2"));
-    let refused = sc.set_invoice_status(&void(&a)).await.unwrap().result.unwrap_err();
+    let refused = sc
+        .set_invoice_status(&void(&a))
+        .await
+        .unwrap()
+        .result
+        .unwrap_err();
     assert_eq!(refused.kind, ErrorKind::Validation);
 
     // notes: an Attachable linked to the customer, found by its marker
@@ -351,7 +448,10 @@ async fn payments_voids_notes_budgets_and_listings() {
     assert_eq!(consulting.lines[0].account_code, "Services");
     assert_eq!(consulting.lines[0].amount, dec!(5000));
     let cats = t.tracking().unwrap().tracking_categories().await.unwrap();
-    assert!(cats.iter().any(|c| c.name == "Class" && c.options.contains(&"Retail".to_string())));
+    assert!(
+        cats.iter()
+            .any(|c| c.name == "Class" && c.options.contains(&"Retail".to_string()))
+    );
     let rates = t.exchange_rates().unwrap().currency_rates().await.unwrap();
     let eur = rates.rates[&Currency::new("EUR").unwrap()];
     assert!(eur > dec!(0.9) && eur < dec!(0.95), "{eur}");
@@ -369,7 +469,10 @@ async fn payments_voids_notes_budgets_and_listings() {
     // the void changed invoice b after the cursor
     assert!(ids.contains(&b), "{ids:?}");
     let stats = env.handle.stats();
-    assert!(stats["calls"]["GET /v3/company/{realm}/cdc"].as_u64() >= Some(1), "{stats}");
+    assert!(
+        stats["calls"]["GET /v3/company/{realm}/cdc"].as_u64() >= Some(1),
+        "{stats}"
+    );
     env.assert_export_valid();
 }
 
@@ -399,13 +502,33 @@ async fn the_companys_settings_decide() {
         .target_id;
     let out = t
         .upsert_invoices(&[
-            WriteItem::create("eur", invoice("HS-1", &c, "EUR", vec![line("Design", "Design income", "1", "5")])),
-            WriteItem::create("new-item", invoice("HS-2", &c, "USD", vec![line("SKU-NEW", "Services", "1", "5")])),
+            WriteItem::create(
+                "eur",
+                invoice(
+                    "HS-1",
+                    &c,
+                    "EUR",
+                    vec![line("Design", "Design income", "1", "5")],
+                ),
+            ),
+            WriteItem::create(
+                "new-item",
+                invoice(
+                    "HS-2",
+                    &c,
+                    "USD",
+                    vec![line("SKU-NEW", "Services", "1", "5")],
+                ),
+            ),
         ])
         .await
         .unwrap();
     let e0 = out[0].result.as_ref().unwrap_err();
-    assert!(e0.message.contains("multicurrency is off"), "{}", e0.message);
+    assert!(
+        e0.message.contains("multicurrency is off"),
+        "{}",
+        e0.message
+    );
     let e1 = out[1].result.as_ref().unwrap_err();
     assert!(e1.message.contains("create_items is off"), "{}", e1.message);
     assert!(e1.message.contains("line 1"), "{}", e1.message);
@@ -435,5 +558,9 @@ async fn the_companys_settings_decide() {
     assert_eq!(inv.total_tax, dec!(20));
     assert_eq!(inv.total, dec!(120));
     let rates = t.tax_rates().await.unwrap();
-    assert!(rates.iter().any(|r| r.name == "20.0% S" && r.rate == dec!(20)));
+    assert!(
+        rates
+            .iter()
+            .any(|r| r.name == "20.0% S" && r.rate == dec!(20))
+    );
 }

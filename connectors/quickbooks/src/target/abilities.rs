@@ -19,7 +19,7 @@ use ledgerbridge_sdk::{
 use rust_decimal::Decimal;
 
 use super::{Outgoing, QuickBooksTarget, outcomes};
-use crate::client::{BatchAnswer, fault_error, literal};
+use crate::client::{BatchAnswer, literal, refused};
 use crate::reference::request_id;
 use crate::wire::objects::{self as wire, EntityRef, Ref};
 
@@ -66,6 +66,7 @@ impl HistoryNotes for QuickBooksTarget {
             outgoing.push(Outgoing {
                 index,
                 key: it.key.clone(),
+                label: it.record.marker.clone(),
                 operation: "create",
                 body: wire::Attachable {
                     id: None,
@@ -80,9 +81,7 @@ impl HistoryNotes for QuickBooksTarget {
                 },
             });
         }
-        let sent = self
-            .send("Attachable", "note", outgoing, |_, _| {})
-            .await?;
+        let sent = self.send("Attachable", "note", outgoing, |_, _| {}).await?;
         let results = sent
             .into_iter()
             .map(|(o, r)| {
@@ -159,14 +158,13 @@ impl Budgets for QuickBooksTarget {
             let mut by_option: BTreeMap<Option<(String, String)>, Vec<BudgetLine>> =
                 BTreeMap::new();
             for d in &b.details {
-                let Some(date) = d
-                    .date
-                    .as_deref()
-                    .and_then(|s| NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
-                else {
+                let Some(date) = d.date.as_deref().and_then(|s| {
+                    NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok()
+                }) else {
                     continue;
                 };
-                let month_of_from = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
+                let month_of_from =
+                    NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
                 if date < month_of_from || date > to {
                     continue;
                 }
@@ -212,7 +210,6 @@ impl Budgets for QuickBooksTarget {
         Ok(out)
     }
 }
-
 
 #[async_trait]
 impl ExchangeRates for QuickBooksTarget {
@@ -281,7 +278,9 @@ impl StatusChanges for QuickBooksTarget {
                 });
             }
         };
-        let tokens = self.sync_tokens("Invoice", std::slice::from_ref(id)).await?;
+        let tokens = self
+            .sync_tokens("Invoice", std::slice::from_ref(id))
+            .await?;
         let Some(token) = tokens.get(id) else {
             return Ok(ItemOutcome {
                 key: item.key.clone(),
@@ -308,7 +307,9 @@ impl StatusChanges for QuickBooksTarget {
                 created: false,
                 invoice: None,
             }),
-            Some(BatchAnswer::Refused(f)) => Err(fault_error(&f, &format!("{operation} of invoice {id}"))),
+            Some(BatchAnswer::Refused(f, tid)) => {
+                Err(refused(&f, &format!("{operation} of invoice {id}"), &tid))
+            }
             None => Err(ConnectorError::malformed("an empty batch answer")),
         };
         Ok(ItemOutcome {
@@ -317,4 +318,3 @@ impl StatusChanges for QuickBooksTarget {
         })
     }
 }
-

@@ -4,8 +4,12 @@
 
 use std::collections::HashMap;
 
-use ledgerbridge_sdk::model::{round_money, CustomerRef, Invoice, InvoiceStatus, Payment, TaxMode, TaxRate, TargetInvoice};
-use ledgerbridge_sdk::{ConnectorError, ConnectorResult, ErrorKind, ItemOutcome, WriteItem, Written};
+use ledgerbridge_sdk::model::{
+    CustomerRef, Invoice, InvoiceStatus, Payment, TargetInvoice, TaxMode, TaxRate, round_money,
+};
+use ledgerbridge_sdk::{
+    ConnectorError, ConnectorResult, ErrorKind, ItemOutcome, WriteItem, Written,
+};
 use rust_decimal::Decimal;
 
 use super::{Outgoing, QuickBooksTarget, outcomes};
@@ -91,10 +95,13 @@ impl QuickBooksTarget {
                     .iter()
                     .find(|o| o.name.trim().eq_ignore_ascii_case(t.option.trim()))
                     .ok_or_else(|| {
-                        line_error(n, ConnectorError::validation(format!(
-                            "QuickBooks has no {which} named {:?}",
-                            t.option
-                        )))
+                        line_error(
+                            n,
+                            ConnectorError::validation(format!(
+                                "QuickBooks has no {which} named {:?}",
+                                t.option
+                            )),
+                        )
                     })?;
                 let r = Some(Ref::to(option.id.clone()));
                 if which == "Class" {
@@ -184,7 +191,12 @@ impl QuickBooksTarget {
                 Ok(body) => outgoing.push(Outgoing {
                     index,
                     key: it.key.clone(),
-                    operation: if current.is_some() { "update" } else { "create" },
+                    label: it.record.reference.clone(),
+                    operation: if current.is_some() {
+                        "update"
+                    } else {
+                        "create"
+                    },
                     body,
                 }),
                 // a failed lookup call fails the job (retried); a refused record only itself
@@ -199,7 +211,9 @@ impl QuickBooksTarget {
             }
         }
         let sent = self
-            .send("Invoice", "invoice", outgoing, |i, t| i.sync_token = Some(t))
+            .send("Invoice", "invoice", outgoing, |i, t| {
+                i.sync_token = Some(t)
+            })
             .await?;
         let home = self.home_hint();
         let company = self.company().await?;
@@ -274,7 +288,10 @@ impl QuickBooksTarget {
                     index,
                     ConnectorError::new(
                         ErrorKind::NotFound,
-                        format!("payment {}: QuickBooks has no invoice {}", p.reference, p.invoice_id),
+                        format!(
+                            "payment {}: QuickBooks has no invoice {}",
+                            p.reference, p.invoice_id
+                        ),
                     ),
                 ));
                 continue;
@@ -295,6 +312,7 @@ impl QuickBooksTarget {
             outgoing.push(Outgoing {
                 index,
                 key: it.key.clone(),
+                label: p.reference.clone(),
                 operation: "create",
                 body: wire::Payment {
                     customer: inv.customer.clone().map(|c| Ref::to(c.value)),
@@ -316,7 +334,9 @@ impl QuickBooksTarget {
             });
         }
         let sent = self
-            .send("Payment", "payment", outgoing, |p, t| p.sync_token = Some(t))
+            .send("Payment", "payment", outgoing, |p, t| {
+                p.sync_token = Some(t)
+            })
             .await?;
         let results = sent
             .into_iter()

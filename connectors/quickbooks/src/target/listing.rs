@@ -109,7 +109,10 @@ impl QuickBooksTarget {
         &'a self,
         entity: &'static str,
         since: Option<&'a Cursor>,
-        map: fn(&'a QuickBooksTarget, Vec<Row<W>>) -> futures::future::BoxFuture<'a, ConnectorResult<Vec<T>>>,
+        map: fn(
+            &'a QuickBooksTarget,
+            Vec<Row<W>>,
+        ) -> futures::future::BoxFuture<'a, ConnectorResult<Vec<T>>>,
     ) -> PageStream<'a, T>
     where
         W: DeserializeOwned + Send + 'a,
@@ -117,29 +120,32 @@ impl QuickBooksTarget {
     {
         let first = start(since, Utc::now());
         let cursor = since.map(|c| c.as_str().to_string()).unwrap_or_default();
-        stream::unfold((first, cursor, false), move |(at, cursor, ended)| async move {
-            if ended || matches!(at, At::Done) {
-                return None;
-            }
-            let (rows, newest, next) = match self.next_rows::<W>(entity, at).await {
-                Ok(x) => x,
-                Err(e) => return Some((Err(e), (At::Done, cursor, true))),
-            };
-            let cursor = newest
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-                .filter(|t| parse_time(t) > parse_time(&cursor) || cursor.is_empty())
-                .unwrap_or(cursor);
-            match map(self, rows).await {
-                Ok(records) => Some((
-                    Ok(Page {
-                        records,
-                        cursor: Cursor::new(cursor.clone()),
-                    }),
-                    (next, cursor, false),
-                )),
-                Err(e) => Some((Err(e), (At::Done, cursor, true))),
-            }
-        })
+        stream::unfold(
+            (first, cursor, false),
+            move |(at, cursor, ended)| async move {
+                if ended || matches!(at, At::Done) {
+                    return None;
+                }
+                let (rows, newest, next) = match self.next_rows::<W>(entity, at).await {
+                    Ok(x) => x,
+                    Err(e) => return Some((Err(e), (At::Done, cursor, true))),
+                };
+                let cursor = newest
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                    .filter(|t| parse_time(t) > parse_time(&cursor) || cursor.is_empty())
+                    .unwrap_or(cursor);
+                match map(self, rows).await {
+                    Ok(records) => Some((
+                        Ok(Page {
+                            records,
+                            cursor: Cursor::new(cursor.clone()),
+                        }),
+                        (next, cursor, false),
+                    )),
+                    Err(e) => Some((Err(e), (At::Done, cursor, true))),
+                }
+            },
+        )
         .boxed()
     }
 
@@ -251,6 +257,9 @@ mod tests {
         let old = Cursor::new((now - Duration::days(31)).to_rfc3339());
         assert!(matches!(start(Some(&old), now), At::Query { start: 1 }));
         assert!(matches!(start(None, now), At::Query { start: 1 }));
-        assert!(matches!(start(Some(&Cursor::new("")), now), At::Query { .. }));
+        assert!(matches!(
+            start(Some(&Cursor::new("")), now),
+            At::Query { .. }
+        ));
     }
 }

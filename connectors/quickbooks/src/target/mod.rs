@@ -27,14 +27,14 @@ use ledgerbridge_sdk::model::{
     TargetPayment, TaxRate,
 };
 use ledgerbridge_sdk::{
-    Capabilities, ConnectorError, ConnectorResult, Cursor, CustomerMatch, ErrorKind,
-    FinanceTarget, ItemOutcome, PageStream, WriteItem, Written,
+    Capabilities, ConnectorError, ConnectorResult, Cursor, CustomerMatch, ErrorKind, FinanceTarget,
+    ItemOutcome, PageStream, WriteItem, Written,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
-use crate::client::{BatchAnswer, QuickBooksClient, any_of, fault_error, literal};
+use crate::client::{BatchAnswer, QuickBooksClient, any_of, literal, refused};
 use crate::config::QuickBooksConfig;
 use crate::convert;
 use crate::reference::{request_id, stored};
@@ -57,6 +57,8 @@ pub(crate) struct Outgoing<W> {
     /// Position in the caller's items.
     pub index: usize,
     pub key: String,
+    /// What the record is called in messages (a reference, a name).
+    pub label: String,
     pub operation: &'static str,
     pub body: W,
 }
@@ -151,11 +153,11 @@ impl QuickBooksTarget {
             for (o, a) in part.into_iter().zip(answers) {
                 match a {
                     BatchAnswer::Saved(w) => done.push((o, Ok(w))),
-                    BatchAnswer::Refused(f) if f.code() == 5010 && o.body.id().is_some() => {
+                    BatchAnswer::Refused(f, _) if f.code() == 5010 && o.body.id().is_some() => {
                         stale.push(o)
                     }
-                    BatchAnswer::Refused(f) => {
-                        let e = fault_error(&f, &format!("{what} {}", o.key));
+                    BatchAnswer::Refused(f, tid) => {
+                        let e = refused(&f, &format!("{what} {}", o.label), &tid);
                         done.push((o, Err(e)));
                     }
                 }
@@ -193,7 +195,9 @@ impl QuickBooksTarget {
             for (o, a) in again.into_iter().zip(answers) {
                 let r = match a {
                     BatchAnswer::Saved(w) => Ok(w),
-                    BatchAnswer::Refused(f) => Err(fault_error(&f, &format!("{what} {}", o.key))),
+                    BatchAnswer::Refused(f, tid) => {
+                        Err(refused(&f, &format!("{what} {}", o.label), &tid))
+                    }
                 };
                 done.push((o, r));
             }
@@ -281,12 +285,19 @@ impl FinanceTarget for QuickBooksTarget {
             outgoing.push(Outgoing {
                 index,
                 key: it.key.clone(),
-                operation: if current.is_some() { "update" } else { "create" },
+                label: it.record.name.clone(),
+                operation: if current.is_some() {
+                    "update"
+                } else {
+                    "create"
+                },
                 body: convert::customer_from(&it.record, current),
             });
         }
         let sent = self
-            .send("Customer", "customer", outgoing, |c, t| c.sync_token = Some(t))
+            .send("Customer", "customer", outgoing, |c, t| {
+                c.sync_token = Some(t)
+            })
             .await?;
         let mut results = Vec::with_capacity(sent.len());
         for (o, r) in sent {
@@ -490,7 +501,11 @@ impl QuickBooksTarget {
     /// A customer create refused because the display name is taken (6240): the
     /// customer of that name is linked when it carries no other external reference;
     /// a vendor or employee of that name, or another party's customer, stays refused.
-    async fn name_clash(&self, c: &Customer, refused: ConnectorError) -> Result<Written, ConnectorError> {
+    async fn name_clash(
+        &self,
+        c: &Customer,
+        refused: ConnectorError,
+    ) -> Result<Written, ConnectorError> {
         let found: Vec<wire::Customer> = self
             .client
             .query_all(

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use ledgerbridge_sdk::{ConnectorError, ConnectorResult, ErrorKind};
 
 use super::QuickBooksTarget;
-use crate::client::{BatchAnswer, any_of, fault_error, literal};
+use crate::client::{BatchAnswer, any_of, literal, refused};
 use crate::reference::request_id;
 use crate::wire::objects::{Customer, Item, Ref};
 
@@ -45,11 +45,7 @@ impl QuickBooksTarget {
             return;
         };
         let home = self.home_hint();
-        let currency = c
-            .currency
-            .as_ref()
-            .map(|r| r.value.clone())
-            .unwrap_or(home);
+        let currency = c.currency.as_ref().map(|r| r.value.clone()).unwrap_or(home);
         self.customers.lock().unwrap().insert(
             id,
             CustomerFacts {
@@ -143,8 +139,8 @@ impl QuickBooksTarget {
                 self.remember_customer(&c);
                 c.id.ok_or_else(|| ConnectorError::malformed("a customer saved without an Id"))
             }
-            Some(BatchAnswer::Refused(f)) => {
-                let e = fault_error(&f, &format!("customer {name}"));
+            Some(BatchAnswer::Refused(f, tid)) => {
+                let e = refused(&f, &format!("customer {name}"), &tid);
                 if e.kind == ErrorKind::Conflict
                     && let Some(id) = self.customer_named(&name).await?
                 {
@@ -186,11 +182,7 @@ impl QuickBooksTarget {
 
     /// The item a line names by SKU or name; created (a Service item on
     /// `account_code`) when missing and the connection allows.
-    pub(super) async fn item_for(
-        &self,
-        code: &str,
-        account_code: &str,
-    ) -> ConnectorResult<String> {
+    pub(super) async fn item_for(&self, code: &str, account_code: &str) -> ConnectorResult<String> {
         self.load_items_once().await?;
         if let Some(i) = self.items.lock().unwrap().get(&key(code)) {
             return Ok(i.id.clone());
@@ -222,8 +214,8 @@ impl QuickBooksTarget {
             .pop();
         let saved = match answer {
             Some(BatchAnswer::Saved(i)) => i,
-            Some(BatchAnswer::Refused(f)) => {
-                let e = fault_error(&f, &format!("item {name}"));
+            Some(BatchAnswer::Refused(f, tid)) => {
+                let e = refused(&f, &format!("item {name}"), &tid);
                 if e.kind != ErrorKind::Conflict {
                     return Err(e);
                 }

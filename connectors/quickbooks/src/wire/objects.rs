@@ -27,7 +27,11 @@ impl Ref {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetaData {
-    #[serde(rename = "CreateTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CreateTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub create_time: Option<String>,
     #[serde(
         rename = "LastUpdatedTime",
@@ -168,7 +172,10 @@ pub struct Line {
     pub amount: Option<Decimal>,
     #[serde(rename = "DetailType", skip_serializing_if = "Option::is_none")]
     pub detail_type: Option<String>,
-    #[serde(rename = "SalesItemLineDetail", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SalesItemLineDetail",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sales: Option<SalesItemLineDetail>,
     #[serde(rename = "TaxLineDetail", skip_serializing_if = "Option::is_none")]
     pub tax: Option<TaxLineDetail>,
@@ -265,7 +272,10 @@ pub struct Payment {
     pub ref_num: Option<String>,
     #[serde(rename = "PrivateNote", skip_serializing_if = "Option::is_none")]
     pub private_note: Option<String>,
-    #[serde(rename = "DepositToAccountRef", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DepositToAccountRef",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deposit_to: Option<Ref>,
     #[serde(rename = "Line", skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<Line>,
