@@ -363,7 +363,7 @@ async fn payments_voids_notes_budgets_and_listings() {
         .await
         .unwrap();
     assert!(out[0].result.is_ok(), "{:?}", out[0].result);
-    let inv = &t.get_invoices(&[a.clone()]).await.unwrap()[0];
+    let inv = &t.get_invoices(std::slice::from_ref(&a)).await.unwrap()[0];
     assert_eq!(inv.status, InvoiceStatus::Authorised);
     assert_eq!(inv.amount_paid, dec!(40));
     let found = t.find_payments(&[long.to_string()]).await.unwrap();
@@ -376,7 +376,7 @@ async fn payments_voids_notes_budgets_and_listings() {
         .result
         .clone()
         .unwrap();
-    let inv = &t.get_invoices(&[a.clone()]).await.unwrap()[0];
+    let inv = &t.get_invoices(std::slice::from_ref(&a)).await.unwrap()[0];
     assert_eq!(inv.status, InvoiceStatus::Paid);
     assert_eq!(inv.amount_due, dec!(0));
 
@@ -398,7 +398,7 @@ async fn payments_voids_notes_budgets_and_listings() {
             .result
             .is_ok()
     );
-    let voided = &t.get_invoices(&[b.clone()]).await.unwrap()[0];
+    let voided = &t.get_invoices(std::slice::from_ref(&b)).await.unwrap()[0];
     assert_eq!(voided.status, InvoiceStatus::Voided);
     assert_eq!(voided.reference.as_deref(), Some("HS-2"));
     let refused = sc

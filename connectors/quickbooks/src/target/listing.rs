@@ -28,6 +28,12 @@ enum At {
     Done,
 }
 
+/// Turns one page's rows into the records the engine reads.
+type MapPage<'a, W, T> = fn(
+    &'a QuickBooksTarget,
+    Vec<Row<W>>,
+) -> futures::future::BoxFuture<'a, ConnectorResult<Vec<T>>>;
+
 /// A row as listed: the entity, or the id of one deleted.
 pub enum Row<W> {
     Live(W),
@@ -109,10 +115,7 @@ impl QuickBooksTarget {
         &'a self,
         entity: &'static str,
         since: Option<&'a Cursor>,
-        map: fn(
-            &'a QuickBooksTarget,
-            Vec<Row<W>>,
-        ) -> futures::future::BoxFuture<'a, ConnectorResult<Vec<T>>>,
+        map: MapPage<'a, W, T>,
     ) -> PageStream<'a, T>
     where
         W: DeserializeOwned + Send + 'a,
