@@ -2,7 +2,7 @@
 //! refresh and the fleet [`Pacer`] hook are the SDK's [`HttpClient`]; this
 //! file supplies what is HubSpot's: the two rate-limit lanes, the
 //! `X-HubSpot-RateLimit-*` quota headers, the error bodies (`error.rs`), the
-//! endpoints and their typed wire shapes. `source.rs` turns those into the
+//! endpoints and their typed wire shapes. `source/` turns those into the
 //! canonical model.
 //!
 //! Responses are read into the typed structs below, never into

@@ -4,8 +4,9 @@
 //! - `config.rs`: connection settings; `client.rs`: the endpoints and their
 //!   typed wire shapes over the SDK's `HttpClient` (pacing, retries, token
 //!   refresh, fleet `Pacer`); `error.rs`: error bodies → typed errors;
-//!   `source.rs`: `CrmSource` (pipelined full pulls, search-based incremental
-//!   pulls); `webhook.rs`: `WebhookVerifier` (signature v3); `descriptor.rs`: the
+//!   `source/`: `CrmSource` (property catalogue and capabilities, pipelined full
+//!   pulls, search-based incremental pulls, conversion, write-back, one file
+//!   each); `webhook.rs`: `WebhookVerifier` (signature v3); `descriptor.rs`: the
 //!   `Connector` the engine's registry lists.
 
 pub mod client;
