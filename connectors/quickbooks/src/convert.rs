@@ -199,11 +199,8 @@ pub fn target_invoice(
             .map(|r| (Decimal::ONE / r).round_dp(10)),
         date: date(&i.txn_date),
         due_date: date(&i.due_date),
-        tax_mode: if total_tax.is_zero() {
-            TaxMode::NoTax
-        } else {
-            TaxMode::Exclusive
-        },
+        // line amounts are written exclusive of tax: that is how they read back
+        tax_mode: TaxMode::Exclusive,
         sub_total,
         total_tax,
         total,

@@ -189,6 +189,17 @@ async fn customers_invoices_items_currencies_and_references() {
         assert!(o.result.is_ok(), "{}: {:?}", o.key, o.result);
     }
     let first = out[0].result.as_ref().unwrap().invoice.as_ref().unwrap();
+    // the EUR invoice is read as the company's: its customer is the one linked
+    let eur_written = out[2].result.as_ref().unwrap();
+    let eur_read = &t
+        .get_invoices(std::slice::from_ref(&eur_written.target_id))
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        eur_read.customer_id.as_deref(),
+        Some(acme.target_id.as_str())
+    );
+    assert_eq!(eur_read.currency.code(), "EUR");
     assert_eq!(first.reference.as_deref(), Some("HS-100"));
     assert_eq!(first.sub_total, dec!(375));
     assert_eq!(first.lines[1].tracking.len(), 2, "{:?}", first.lines[1]);
@@ -272,7 +283,7 @@ async fn customers_invoices_items_currencies_and_references() {
         "USD",
         vec![line("Design", "Design income", "1", "75")],
     );
-    closed.date = NaiveDate::from_ymd_opt(Utc::now().year() - 1, 6, 1).unwrap();
+    closed.date = NaiveDate::from_ymd_opt(Utc::now().year() - 2, 6, 1).unwrap();
     let mut no_item = invoice(
         "HS-106",
         &acme.target_id,

@@ -229,6 +229,9 @@ impl QuickBooksTarget {
                     );
                     let mut t = t;
                     t.reference = Some(items[o.index].record.reference.clone());
+                    if let CustomerRef::TargetId(base) = &items[o.index].record.customer {
+                        t.customer_id = Some(base.clone());
+                    }
                     Written {
                         target_id: t.id.clone(),
                         version: i.sync_token.clone(),
@@ -252,15 +255,25 @@ impl QuickBooksTarget {
         if found.iter().any(|i| !i.lines.is_empty()) {
             self.load_items_once().await?;
         }
+        let customers: Vec<String> = found
+            .iter()
+            .filter_map(|i| i.customer.as_ref().map(|c| c.value.clone()))
+            .collect();
+        let base = self.base_customers(&customers).await?;
         Ok(found
             .iter()
             .map(|i| {
-                convert::target_invoice(
+                let mut t = convert::target_invoice(
                     i,
                     &company.home_currency,
                     &|item| self.item_account(item),
                     &|cat, id| company.tracking_name(cat, id),
-                )
+                );
+                // the company's customer, as the engine links it
+                if let Some(b) = t.customer_id.as_ref().and_then(|c| base.get(c)) {
+                    t.customer_id = Some(b.clone());
+                }
+                t
             })
             .collect())
     }

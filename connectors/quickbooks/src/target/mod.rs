@@ -50,6 +50,9 @@ pub struct QuickBooksTarget {
     items: Mutex<HashMap<String, names::KnownItem>>,
     items_loaded: Mutex<bool>,
     customers: Mutex<HashMap<String, CustomerFacts>>,
+    /// Customer ids by `AcctNum`, and whether every customer was read once.
+    by_ref: Mutex<HashMap<String, String>>,
+    all_customers_read: Mutex<bool>,
 }
 
 /// One entity body to send, with the item it answers for.
@@ -79,6 +82,8 @@ impl QuickBooksTarget {
             items: Mutex::new(HashMap::new()),
             items_loaded: Mutex::new(false),
             customers: Mutex::new(HashMap::new()),
+            by_ref: Mutex::new(HashMap::new()),
+            all_customers_read: Mutex::new(false),
         })
     }
 

@@ -46,6 +46,9 @@ impl QuickBooksTarget {
         };
         let home = self.home_hint();
         let currency = c.currency.as_ref().map(|r| r.value.clone()).unwrap_or(home);
+        if let Some(a) = c.acct_num.as_ref().filter(|a| !a.is_empty()) {
+            self.by_ref.lock().unwrap().insert(a.clone(), id.clone());
+        }
         self.customers.lock().unwrap().insert(
             id,
             CustomerFacts {
@@ -85,6 +88,44 @@ impl QuickBooksTarget {
         Ok(ids
             .iter()
             .filter_map(|i| known.get(i).map(|f| (i.clone(), f.clone())))
+            .collect())
+    }
+
+    /// For invoices' customers kept for a second currency (`AcctNum`
+    /// `<reference>/<currency>`), the company's own customer (`AcctNum` `<reference>`):
+    /// the one the engine links the company to. Others are left out.
+    pub(super) async fn base_customers(
+        &self,
+        ids: &[String],
+    ) -> ConnectorResult<HashMap<String, String>> {
+        let facts = self.customer_facts(ids).await?;
+        let siblings: Vec<(String, String)> = facts
+            .iter()
+            .filter_map(|(id, f)| {
+                let r = f.external_ref.as_deref()?;
+                let (base, cur) = r.rsplit_once('/')?;
+                (cur.len() == 3 && cur.bytes().all(|b| b.is_ascii_uppercase()))
+                    .then(|| (id.clone(), base.to_string()))
+            })
+            .collect();
+        if siblings.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let missing = {
+            let by_ref = self.by_ref.lock().unwrap();
+            siblings.iter().any(|(_, r)| !by_ref.contains_key(r))
+        };
+        if missing && !*self.all_customers_read.lock().unwrap() {
+            let all: Vec<Customer> = self.client.query_all("Customer", None).await?;
+            for c in &all {
+                self.remember_customer(c);
+            }
+            *self.all_customers_read.lock().unwrap() = true;
+        }
+        let by_ref = self.by_ref.lock().unwrap();
+        Ok(siblings
+            .into_iter()
+            .filter_map(|(id, r)| by_ref.get(&r).map(|b| (id, b.clone())))
             .collect())
     }
 
