@@ -12,6 +12,7 @@ use ledgerbridge_sdk::connector::Simulator;
 pub static CONNECTORS: &[&dyn Connector] = &[
     &ledgerbridge_hubspot::CONNECTOR,
     &ledgerbridge_xero::CONNECTOR,
+    &ledgerbridge_quickbooks::CONNECTOR,
 ];
 
 /// Simulators whose vendor's connector is still being built:
@@ -19,11 +20,6 @@ pub static CONNECTORS: &[&dyn Connector] = &[
 /// against them. When the connector lands, its line moves to [`CONNECTORS`] and its
 /// descriptor brings the simulator.
 pub static SIMULATORS_AHEAD: &[SimulatorAhead] = &[
-    SimulatorAhead {
-        kind: "quickbooks",
-        label: "QuickBooks Online",
-        entry: ledgerbridge_quickbooks::sim::simulator,
-    },
     SimulatorAhead {
         kind: "salesforce",
         label: "Salesforce",

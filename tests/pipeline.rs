@@ -1,6 +1,6 @@
 //! End-to-end tests of the sync pipeline (and the fleet test): the CLI
-//! and `ledgerbridge worker` processes against the HubSpot and Xero simulators, each in its
-//! own process.
+//! and `ledgerbridge worker` processes against the HubSpot and Xero (or QuickBooks
+//! Online) simulators, each in its own process.
 //! PostgreSQL cases read LEDGERBRIDGE_TEST_DATABASE_URL and are skipped with a printed
 //! notice when it is unset; each creates its own database.
 
@@ -22,3 +22,5 @@ mod faults;
 mod fleet;
 #[path = "pipeline/noop_dry_run.rs"]
 mod noop_dry_run;
+#[path = "pipeline/quickbooks.rs"]
+mod quickbooks;

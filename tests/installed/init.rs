@@ -86,7 +86,7 @@ fn init_rejects_an_unknown_folder_and_lists_the_shipped_ones() {
     let out = installed.run(&["init", "--mappings", "nosuch-pair"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("shipped: hubspot-xero"),
+        String::from_utf8_lossy(&out.stderr).contains("shipped: hubspot-quickbooks, hubspot-xero"),
         "{}",
         text(&out)
     );
@@ -112,7 +112,8 @@ fn demo_names_what_it_can_run() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("nosuch-pair") && stderr.contains("available: hubspot-xero"),
+        stderr.contains("nosuch-pair")
+            && stderr.contains("available: hubspot-quickbooks, hubspot-xero"),
         "{}",
         text(&out)
     );

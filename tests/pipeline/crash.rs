@@ -1,7 +1,9 @@
 //! The crash test: a sync of 2,000 deals worked off by `ledgerbridge worker`
 //! processes that are killed with SIGKILL at random moments and restarted; afterwards
 //! the simulators hold exactly one correct invoice per qualifying deal, every invoice is
-//! linked, and no customer or history note was written twice.
+//! linked, and no customer, item or history note was written twice. It runs against
+//! each target: Xero, and QuickBooks Online (whose `requestid` replay and `DocNumber`
+//! lookups carry the same promise).
 
 use super::harness::{self, Options, Setup, SimProc, scalar};
 use super::verify;
@@ -12,7 +14,7 @@ const DEALS: &str = "2000";
 /// SIGKILLs before the workers are left to finish.
 const KILLS: usize = 10;
 
-async fn crash(db_url: Option<String>, workers: usize, label: &str) {
+async fn crash(db_url: Option<String>, workers: usize, label: &str, target: &'static str) {
     let started = Instant::now();
     let logs = tempfile::tempdir().unwrap();
     let hubspot = SimProc::start(
@@ -21,7 +23,7 @@ async fn crash(db_url: Option<String>, workers: usize, label: &str) {
         &logs.path().join("hubspot.log"),
     )
     .await;
-    let xero = SimProc::start("xero", &[], &logs.path().join("xero.log")).await;
+    let xero = SimProc::start(target, &[], &logs.path().join(format!("{target}.log"))).await;
     let setup = Setup::new(
         &hubspot,
         &xero,
@@ -29,9 +31,13 @@ async fn crash(db_url: Option<String>, workers: usize, label: &str) {
             db_url,
             // a job killed mid-attempt uses up an attempt; never let kills exhaust them
             max_attempts: 100,
+            target,
             ..Options::default()
         },
     );
+    if target == "quickbooks" {
+        super::quickbooks::open_books(&xero).await;
+    }
     let enq = setup.json(&["sync", "--enqueue-only", "--json"]).await;
     assert_eq!(enq["enqueued"], true, "{enq}");
     let db = setup.db().await;
@@ -106,7 +112,10 @@ async fn crash(db_url: Option<String>, workers: usize, label: &str) {
         "{label}: open dead letters: {letters:#?}"
     );
 
-    let found = verify::check(&hubspot, &xero, &db, &HashSet::new()).await;
+    let found = match target {
+        "quickbooks" => super::quickbooks::check(&hubspot, &xero, &db, &HashSet::new()).await,
+        _ => verify::check(&hubspot, &xero, &db, &HashSet::new()).await,
+    };
     let attempts = scalar(&db, "SELECT COUNT(*) FROM job_attempts").await;
     let jobs = scalar(&db, "SELECT COUNT(*) FROM job_log").await;
     eprintln!(
@@ -131,7 +140,7 @@ async fn crash(db_url: Option<String>, workers: usize, label: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_one_worker_killed_at_random_leaves_exactly_one_invoice_per_deal() {
-    crash(None, 1, "crash test (SQLite, 1 worker)").await;
+    crash(None, 1, "crash test (SQLite, 1 worker)", "xero").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,6 +152,42 @@ async fn postgres_two_workers_killed_at_random_leave_exactly_one_invoice_per_dea
     };
     let url = crate::common::fresh_pg(&server).await;
     eprintln!("crash test database: {url}");
-    crash(Some(url.clone()), 2, "crash test (PostgreSQL, 2 workers)").await;
+    crash(
+        Some(url.clone()),
+        2,
+        "crash test (PostgreSQL, 2 workers)",
+        "xero",
+    )
+    .await;
+    crate::common::drop_pg(&server, &url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickbooks_sqlite_one_worker_killed_at_random_leaves_exactly_one_invoice_per_deal() {
+    crash(
+        None,
+        1,
+        "QuickBooks crash test (SQLite, 1 worker)",
+        "quickbooks",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickbooks_postgres_two_workers_killed_at_random_leave_exactly_one_invoice_per_deal() {
+    let Some(server) = crate::common::pg_server(
+        "quickbooks_postgres_two_workers_killed_at_random_leave_exactly_one_invoice_per_deal",
+    ) else {
+        return;
+    };
+    let url = crate::common::fresh_pg(&server).await;
+    eprintln!("crash test database: {url}");
+    crash(
+        Some(url.clone()),
+        2,
+        "QuickBooks crash test (PostgreSQL, 2 workers)",
+        "quickbooks",
+    )
+    .await;
     crate::common::drop_pg(&server, &url).await;
 }

@@ -147,6 +147,9 @@ pub struct Options {
     pub xero_rate_scale: Option<f64>,
     /// More lines for the `[worker]` table (e.g. `lease_ttl_secs = 5`).
     pub worker_extra: String,
+    /// The target's kind (`xero`, `quickbooks`): the `books` connection's kind and the
+    /// shipped mapping folder `hubspot-<kind>` the test copies.
+    pub target: &'static str,
 }
 
 impl Default for Options {
@@ -158,12 +161,14 @@ impl Default for Options {
             max_attempts: 10,
             xero_rate_scale: None,
             worker_extra: String::new(),
+            target: "xero",
         }
     }
 }
 
-/// A temp folder with `ledgerbridge.toml` (pair `main`: HubSpot `crm` → Xero `books`)
-/// and a copy of the shipped HubSpot → Xero mappings the test may edit.
+/// A temp folder with `ledgerbridge.toml` (pair `main`: HubSpot `crm` → the target
+/// `books`, Xero unless the options say otherwise) and a copy of the shipped mappings
+/// of the pair the test may edit.
 pub struct Setup {
     pub dir: tempfile::TempDir,
     pub config_path: PathBuf,
@@ -189,7 +194,9 @@ impl Setup {
         }
         let maps = dir.path().join("mappings");
         std::fs::create_dir_all(&maps).unwrap();
-        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/hubspot-xero");
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("mappings")
+            .join(format!("hubspot-{}", o.target));
         for e in std::fs::read_dir(&shipped).unwrap() {
             let p = e.unwrap().path();
             std::fs::copy(&p, maps.join(p.file_name().unwrap())).unwrap();
@@ -216,7 +223,7 @@ access_token = "{TOKEN}"
 rate_scale = {CLIENT_RATE_SCALE:.1}
 
 [connections.books]
-kind = "xero"
+kind = "{target}"
 base_url = "{xero}"
 rate_scale = {xero_scale:.1}
 {books_auth}
@@ -243,6 +250,7 @@ shutdown_timeout_secs = 5
             max_attempts = o.max_attempts,
             xero_scale = o.xero_rate_scale.unwrap_or(CLIENT_RATE_SCALE),
             worker_extra = o.worker_extra,
+            target = o.target,
         );
         let config_path = dir.path().join("ledgerbridge.toml");
         std::fs::write(&config_path, text).unwrap();

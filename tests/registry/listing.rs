@@ -29,7 +29,10 @@ fn connectors_json_lists_both_kinds_with_their_abilities() {
     assert_eq!(crm["webhooks"], true);
     assert_eq!(crm["webhook_key"], "webhook_secret");
     assert_eq!(crm["simulator"], "127.0.0.1:9101");
-    assert_eq!(crm["mapping_folders"], serde_json::json!(["hubspot-xero"]));
+    assert_eq!(
+        crm["mapping_folders"],
+        serde_json::json!(["hubspot-quickbooks", "hubspot-xero"])
+    );
     assert!(
         crm["rate_limits"]
             .as_array()

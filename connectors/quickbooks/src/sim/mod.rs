@@ -12,7 +12,8 @@
 //!   sandbox spelling `openid_sandbox_configuration`), authorize
 //!   `{base}/connect/oauth2`, token `{base}/oauth2/v1/tokens/bearer`, revoke
 //!   `{base}/oauth2/v1/tokens/revoke`;
-//! - simulator extras, no auth: `GET /_sim/stats`, `GET /_sim/export`.
+//! - simulator extras, no auth: `GET /_sim/stats`, `GET /_sim/export`,
+//!   `GET /_sim/company` (the realm id, for clients holding a static token).
 
 mod api;
 mod batch;
@@ -128,7 +129,8 @@ pub fn router(opts: SimOptions) -> (Router, SimHandle) {
         .route("/oauth2/v1/tokens/revoke", post(oauth::revoke))
         .route("/v1/openid_connect/userinfo", get(oauth::userinfo))
         .route("/_sim/stats", get(sim_api::stats))
-        .route("/_sim/export", get(sim_api::export));
+        .route("/_sim/export", get(sim_api::export))
+        .route("/_sim/company", get(sim_api::company));
     let router = api
         .merge(open)
         .with_state(st)

@@ -376,19 +376,49 @@ fn like(v: &Value, pattern: &str) -> bool {
 }
 
 fn matches(obj: &Value, cond: &Cond) -> bool {
+    let (Cond::In { field: f, .. } | Cond::Compare { field: f, .. }) = cond;
+    // a path through a list (`AttachableRef.EntityRef.value`) matches when any entry does
+    let found = values(obj, f);
+    if found.is_empty() {
+        return matches_one(&Value::Null, cond);
+    }
+    found.into_iter().any(|v| matches_one(v, cond))
+}
+
+/// Every value at a dotted path, stepping into each entry of a list on the way.
+fn values<'a>(obj: &'a Value, path: &str) -> Vec<&'a Value> {
+    let mut at = vec![obj];
+    for part in path.split('.') {
+        at = at
+            .into_iter()
+            .flat_map(|v| match v {
+                Value::Array(items) => items.iter().collect::<Vec<_>>(),
+                other => vec![other],
+            })
+            .filter_map(|v| {
+                v.as_object()
+                    .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(part)))
+                    .map(|(_, x)| x)
+            })
+            .collect();
+    }
+    at.into_iter()
+        .map(|v| {
+            if v.is_object() && !v["value"].is_null() {
+                &v["value"]
+            } else {
+                v
+            }
+        })
+        .collect()
+}
+
+fn matches_one(v: &Value, cond: &Cond) -> bool {
     match cond {
-        Cond::In { field: f, values } => {
-            let v = field(obj, f);
-            values
-                .iter()
-                .any(|l| compare(v, l) == Some(Ordering::Equal))
-        }
-        Cond::Compare {
-            field: f,
-            op,
-            value,
-        } => {
-            let v = field(obj, f);
+        Cond::In { values, .. } => values
+            .iter()
+            .any(|l| compare(v, l) == Some(Ordering::Equal)),
+        Cond::Compare { op, value, .. } => {
             if op == "like" {
                 return matches!(value, Literal::Text(p) if like(v, p));
             }

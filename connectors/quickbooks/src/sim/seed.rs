@@ -229,7 +229,9 @@ pub fn seed(books: &mut Store, region: Region, realm: &str, now: DateTime<Utc>) 
                 "PrintOnCheckName": "Emily Platt", "Active": true}),
         ),
     );
-    let close = NaiveDate::from_ymd_opt(now.year() - 1, 12, 31).expect("a date");
+    // the books are closed up to the end of the year before last: what a company
+    // that filed last year's accounts looks like, and older than the CRM's closed deals
+    let close = NaiveDate::from_ymd_opt(now.year() - 2, 12, 31).expect("a date");
     books.seed(
         "CompanyInfo",
         with(

@@ -1,6 +1,7 @@
-//! The simulator's own endpoints, without auth: `GET /_sim/stats` and
-//! `GET /_sim/export` (every object keyed by QuickBooks' entity name, deleted
-//! ones as `{"Id", "status": "Deleted"}`, voided ones as QuickBooks keeps them).
+//! The simulator's own endpoints, without auth: `GET /_sim/stats`,
+//! `GET /_sim/company` (the realm id) and `GET /_sim/export` (every object keyed
+//! by QuickBooks' entity name, deleted ones as `{"Id", "status": "Deleted"}`,
+//! voided ones as QuickBooks keeps them).
 
 use std::sync::Arc;
 
@@ -15,6 +16,11 @@ use crate::wire::time::format_time;
 
 pub async fn stats(State(st): State<Arc<SimState>>) -> Response {
     respond::json_value(StatusCode::OK, &st.gate.stats.to_json())
+}
+
+/// `{"realmId": ..}`: a static token names no company, so a client asks.
+pub async fn company(State(st): State<Arc<SimState>>) -> Response {
+    respond::json_value(StatusCode::OK, &json!({"realmId": st.realm}))
 }
 
 pub async fn export(State(st): State<Arc<SimState>>) -> Response {
